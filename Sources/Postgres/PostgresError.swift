@@ -1,0 +1,63 @@
+/// An error from the database layer.
+///
+/// `description` is safe to show to a person: it never contains statement
+/// parameters or connection secrets. SQLSTATE is kept as a field rather than
+/// an enum; the helpers below name the few states callers branch on.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Could not open a connection.
+        case connectionFailed
+        /// The connection broke while in use; the statement's outcome is unknown.
+        case connectionLost
+        /// The server answered with an error (see `sqlState`).
+        case server
+        /// A value could not be read as the requested Swift type.
+        case decoding
+        /// The caller used the API wrongly (e.g. an unknown column name).
+        case misuse
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var sqlState: String?
+    public var detail: String?
+    public var hint: String?
+    /// The name of the statement that failed (never its parameters).
+    public var statement: String?
+
+    public init(
+        _ kind: Kind, _ message: String, sqlState: String? = nil, detail: String? = nil,
+        hint: String? = nil, statement: String? = nil
+    ) {
+        self.kind = kind
+        self.message = message
+        self.sqlState = sqlState
+        self.detail = detail
+        self.hint = hint
+        self.statement = statement
+    }
+
+    public var description: String {
+        var text = message
+        if let sqlState { text += " (SQLSTATE \(sqlState))" }
+        if let statement { text += " in statement \"\(statement)\"" }
+        if let detail, !detail.isEmpty { text += ". Detail: \(detail)" }
+        if let hint, !hint.isEmpty { text += ". Hint: \(hint)" }
+        return text
+    }
+
+    public var isUniqueViolation: Bool { sqlState == "23505" }
+    public var isForeignKeyViolation: Bool { sqlState == "23503" }
+    public var isCheckViolation: Bool { sqlState == "23514" }
+    public var isQueryCanceled: Bool { sqlState == "57014" }
+    public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
+    /// True when retrying on a fresh connection may succeed: the connection
+    /// broke, or the server is shutting down or not accepting connections.
+    public var isConnectionProblem: Bool {
+        switch kind {
+        case .connectionFailed, .connectionLost: return true
+        case .server: return sqlState?.hasPrefix("08") == true || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
+        case .decoding, .misuse: return false
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+@Suite("Errors and transactions")
+struct ErrorAndTransactionTests {
+    @Test func uniqueViolationCarriesSQLStateAndStatementNameButNoParameters() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Connection.connect(configuration)
+            try await connection.execute("CREATE TABLE t (k text PRIMARY KEY)")
+            try await connection.execute("INSERT INTO t VALUES (\("secret-value"))")
+            let error = try await #require(throws: PostgresError.self) {
+                try await connection.execute("INSERT INTO t VALUES (\("secret-value"))", name: "insert key")
+            }
+            #expect(error.sqlState == "23505")
+            #expect(error.isUniqueViolation)
+            #expect(error.statement == "insert key")
+            #expect(error.message.contains("duplicate key"))
+            #expect(error.detail?.isEmpty == false)
+            #expect(!error.description.contains("INSERT INTO t VALUES ($1)") || error.statement != nil)
+            // The connection is usable after an error.
+            #expect(try await connection.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+        }
+    }
+
+    @Test func syntaxErrorHasItsSQLState() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Connection.connect(configuration)
+            let error = try await #require(throws: PostgresError.self) {
+                try await connection.query("SELEC 1")
+            }
+            #expect(error.sqlState == "42601")
+            #expect(error.kind == .server)
+            #expect(error.statement == "SELEC 1")
+        }
+    }
+
+    @Test func transactionRollsBackOnThrowAndCommitsOnReturn() async throws {
+        struct Boom: Error {}
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Connection.connect(configuration)
+            try await connection.execute("CREATE TABLE t (n int)")
+            await #expect(throws: Boom.self) {
+                try await connection.withTransaction { tx in
+                    try await tx.execute("INSERT INTO t VALUES (1)")
+                    throw Boom()
+                }
+            }
+            try await connection.withTransaction { tx in
+                try await tx.execute("INSERT INTO t VALUES (2)")
+                await #expect(throws: PostgresError.self) {
+                    try await tx.withSavepoint { sp in
+                        try await sp.execute("INSERT INTO t VALUES (3)")
+                        try await sp.execute("INSERT INTO t VALUES (1/0)")
+                    }
+                }
+                try await tx.execute("INSERT INTO t VALUES (4)")
+            }
+            let rows = try await connection.query("SELECT n FROM t ORDER BY n")
+            #expect(try rows.map { try $0.decode("n", as: Int.self) } == [2, 4])
+        }
+    }
+
+    @Test func cancellingTheTaskCancelsTheStatement() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Connection.connect(configuration)
+            let started = ContinuousClock.now
+            let sleeper = Task { try await connection.execute("SELECT pg_sleep(30)", name: "long sleep") }
+            let observer = try await Connection.connect(configuration)
+            let pid = connection.backendPID
+            #expect(try await TestDatabase.waitUntil {
+                let rows = try await observer.query(
+                    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = \(Int(pid)) AND state = 'active'")
+                return try rows[0].decode("n", as: Int.self) == 1
+            })
+            sleeper.cancel()
+            let error = try await #require(throws: PostgresError.self) { try await sleeper.value }
+            #expect(error.isQueryCanceled)
+            #expect(ContinuousClock.now - started < .seconds(20))
+            #expect(try await connection.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+        }
+    }
+
+    @Test func failedConnectNamesTheServerButNotThePassword() async throws {
+        let configuration = ConnectionConfiguration(
+            conninfo: "postgresql://someone:hunter2secret@127.0.0.1:1/nowhere?connect_timeout=2")
+        let error = try await #require(throws: PostgresError.self) { try await Connection.connect(configuration) }
+        #expect(error.kind == .connectionFailed)
+        #expect(error.description.contains("127.0.0.1:1/nowhere"))
+        #expect(!error.description.contains("hunter2secret"))
+    }
+}
