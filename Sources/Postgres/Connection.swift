@@ -207,7 +207,8 @@ public final class Connection: @unchecked Sendable {
         }
         return PostgresError(
             .server, field("M") ?? "the server reported an error",
-            sqlState: field("C"), detail: field("D"), hint: field("H"), statement: statement)
+            sqlState: field("C"), detail: field("D"), hint: field("H"), statement: statement,
+            constraint: field("n"))
     }
 
     static func shortName(_ text: String) -> String {

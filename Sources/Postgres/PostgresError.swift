@@ -24,10 +24,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var hint: String?
     /// The name of the statement that failed (never its parameters).
     public var statement: String?
+    /// The constraint that refused a row, for integrity errors.
+    public var constraint: String?
 
     public init(
         _ kind: Kind, _ message: String, sqlState: String? = nil, detail: String? = nil,
-        hint: String? = nil, statement: String? = nil
+        hint: String? = nil, statement: String? = nil, constraint: String? = nil
     ) {
         self.kind = kind
         self.message = message
@@ -35,14 +37,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
         self.hint = hint
         self.statement = statement
+        self.constraint = constraint
     }
 
     public var description: String {
         var text = message
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let statement { text += " in statement \"\(statement)\"" }
-        if let detail, !detail.isEmpty { text += ". Detail: \(detail)" }
-        if let hint, !hint.isEmpty { text += ". Hint: \(hint)" }
+        if let detail, !detail.isEmpty { text += " — \(detail)" }
+        if let hint, !hint.isEmpty { text += " — \(hint)" }
         return text
     }
 
