@@ -10,9 +10,9 @@ struct NotificationAndPoolTests {
             let listener = try await Connection.connect(configuration)
             let sender = try await Connection.connect(configuration)
             try await listener.listen("jobs ready")
+            // Whether the wait starts before or after the commit, LISTEN has
+            // registered the channel, so the notification is delivered.
             let waiting = Task { try await listener.notifications(timeout: .seconds(5)) }
-            // Let the listener reach its poll; a notification sent earlier is still delivered.
-            try await Task.sleep(for: .milliseconds(50))
             let committed = try await sender.withTransaction { tx in
                 try await tx.notify("jobs ready", payload: "tenant 7")
                 return ContinuousClock.now
@@ -30,6 +30,7 @@ struct NotificationAndPoolTests {
             try await listener.listen("quiet")
             #expect(try await listener.notifications(timeout: .milliseconds(50)).isEmpty)
             let waiting = Task { try await listener.notifications(timeout: .seconds(30)) }
+            // Most likely cancels the wait in its poll; cancelled earlier, it throws just the same.
             try await Task.sleep(for: .milliseconds(50))
             waiting.cancel()
             await #expect(throws: CancellationError.self) { try await waiting.value }
