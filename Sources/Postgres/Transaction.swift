@@ -4,16 +4,7 @@ extension Connection {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Connection) async throws -> Result
     ) async throws -> Result {
-        try await execute("BEGIN", name: "begin")
-        let result: Result
-        do {
-            result = try await body(self)
-        } catch {
-            _ = try? await execute("ROLLBACK", name: "rollback")
-            throw error
-        }
-        try await execute("COMMIT", name: "commit")
-        return result
+        try await bracketed(begin: "BEGIN", commit: "COMMIT", rollback: "ROLLBACK", body)
     }
 
     /// Runs `body` inside a savepoint of the current transaction: an error
@@ -23,15 +14,25 @@ extension Connection {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Connection) async throws -> Result
     ) async throws -> Result {
-        try await execute("SAVEPOINT \(identifier: name)", name: "savepoint")
+        try await bracketed(
+            begin: "SAVEPOINT \(identifier: name)", commit: "RELEASE SAVEPOINT \(identifier: name)",
+            rollback: "ROLLBACK TO SAVEPOINT \(identifier: name)", body)
+    }
+
+    private func bracketed<Result>(
+        begin: SQL, commit: SQL, rollback: SQL,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (Connection) async throws -> Result
+    ) async throws -> Result {
+        try await execute(begin)
         let result: Result
         do {
             result = try await body(self)
         } catch {
-            _ = try? await execute("ROLLBACK TO SAVEPOINT \(identifier: name)", name: "rollback to savepoint")
+            _ = try? await execute(rollback)
             throw error
         }
-        try await execute("RELEASE SAVEPOINT \(identifier: name)", name: "release savepoint")
+        try await execute(commit)
         return result
     }
 }
