@@ -35,6 +35,7 @@ public final class ConnectionPool: Sendable {
     /// Connections open now (idle and lent).
     public var openConnections: Int { state.withLockedValue { $0.open } }
 
+    @discardableResult
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Connection) async throws -> Result
@@ -51,6 +52,7 @@ public final class ConnectionPool: Sendable {
     }
 
     /// A transaction on a pooled connection.
+    @discardableResult
     public func withTransaction<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Connection) async throws -> Result

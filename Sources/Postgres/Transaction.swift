@@ -1,5 +1,6 @@
 extension Connection {
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    @discardableResult
     public func withTransaction<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Connection) async throws -> Result

@@ -1,0 +1,65 @@
+public import Foundation
+public import Logging
+public import Postgres
+
+/// A kind of job: a Swift type with a handler, registered with the worker
+/// under `name` (the `kind` column).
+public protocol JobKind: Sendable {
+    associatedtype Arguments: Codable & Sendable
+    static var name: String { get }
+    func run(_ arguments: Arguments, context: JobContext) async throws -> JobOutcome
+}
+
+/// How a handler that returned normally ended its job.
+public enum JobOutcome: Sendable, Equatable {
+    case succeeded
+    /// Nothing to do, with the reason (e.g. the organization is not mapped).
+    case skipped(String)
+    /// Deliberately not done until a person approves it (guard rails).
+    case held(String)
+}
+
+/// Thrown by a handler to say how its failure should be treated. Any other
+/// error is transient: the job retries with back-off until its attempts run out.
+public struct JobFailure: Error, Sendable, CustomStringConvertible {
+    public enum Disposition: Sendable, Equatable {
+        /// Retrying cannot help: fail now.
+        case permanent
+        /// Retry later; after `retryAfter` when the other side said so.
+        case transient(retryAfter: Duration?)
+        /// Not a failure: run again at `until` without using an attempt (e.g. budget spent).
+        case deferred(until: Date)
+    }
+
+    public var disposition: Disposition
+    public var message: String
+
+    public init(_ disposition: Disposition, _ message: String) {
+        self.disposition = disposition
+        self.message = message
+    }
+
+    public static func permanent(_ message: String) -> JobFailure { JobFailure(.permanent, message) }
+    public static func transient(_ message: String, retryAfter: Duration? = nil) -> JobFailure {
+        JobFailure(.transient(retryAfter: retryAfter), message)
+    }
+    public static func deferred(until: Date, _ reason: String) -> JobFailure { JobFailure(.deferred(until: until), reason) }
+
+    public var description: String { message }
+}
+
+/// What a running handler knows about its job and the cluster.
+public struct JobContext: Sendable {
+    public let job: ClaimedJob
+    public let workerID: UUID
+    public let database: ConnectionPool
+    public let logger: Logger
+    let cancellation: CancellationFlag
+
+    /// A point where the job may stop: throws `CancellationError` when an
+    /// operator cancelled it or the worker is past its shutdown grace.
+    public func checkpoint() throws {
+        if cancellation.isSet { throw CancellationError() }
+        try Task.checkCancellation()
+    }
+}

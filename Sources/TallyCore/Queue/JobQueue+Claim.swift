@@ -1,0 +1,112 @@
+public import Foundation
+public import Postgres
+
+/// What one claim statement found.
+public struct Claim: Sendable {
+    /// Jobs of one tenant, in the order to run them; empty if none were taken.
+    public var jobs: [ClaimedJob]
+    /// A slot was free for a tenant that looked ready; when no jobs came
+    /// with it the hint was stale (and is now fixed): claim again at once.
+    public var foundCandidate: Bool
+}
+
+extension JobQueue {
+    /// Takes a free concurrency slot of the tenant whose turn it is and up
+    /// to `batchSize` of its ready jobs, in one statement. The first job is
+    /// marked started (it uses an attempt); the others wait in the batch.
+    public static func claim(
+        worker: UUID, task: Int, batchSize: Int, lease: Duration, kinds: [String]?, on connection: Connection
+    ) async throws -> Claim {
+        let leaseSeconds = lease.seconds
+        let rows = try await connection.query("""
+            WITH candidate AS (
+                SELECT s.tenant_id, s.slot, q.version
+                FROM queue_tenants q
+                JOIN tenants t ON t.tenant_id = q.tenant_id
+                JOIN queue_slots s ON s.tenant_id = q.tenant_id
+                WHERE q.ready_at <= now()
+                  AND NOT t.paused
+                  AND s.holder_worker IS NULL
+                  AND s.slot <= t.concurrency_cap
+                  AND (\(kinds)::text[] IS NULL OR EXISTS (
+                        SELECT 1 FROM jobs k
+                        WHERE k.tenant_id = q.tenant_id AND k.state = 'queued' AND k.run_at <= now()
+                          AND k.kind = ANY (\(kinds)::text[])))
+                ORDER BY q.top_priority DESC, s.last_claimed_at, s.tenant_id, s.slot
+                LIMIT 1
+                FOR UPDATE OF s SKIP LOCKED
+            ),
+            picked AS (
+                SELECT j.tenant_id, j.job_id, j.priority, j.run_at
+                FROM jobs j JOIN candidate c ON j.tenant_id = c.tenant_id
+                WHERE j.state = 'queued' AND j.run_at <= now()
+                  AND (\(kinds)::text[] IS NULL OR j.kind = ANY (\(kinds)::text[]))
+                ORDER BY j.priority DESC, j.run_at, j.job_id
+                LIMIT \(batchSize)
+                FOR UPDATE OF j SKIP LOCKED
+            ),
+            first_job AS (
+                SELECT job_id FROM picked ORDER BY priority DESC, run_at, job_id LIMIT 1
+            ),
+            slot_taken AS (
+                UPDATE queue_slots s
+                SET holder_worker = \(worker), holder_task = \(task),
+                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), last_claimed_at = now()
+                FROM candidate c
+                WHERE s.tenant_id = c.tenant_id AND s.slot = c.slot AND EXISTS (SELECT 1 FROM picked)
+            ),
+            rest AS (
+                SELECT (SELECT r.run_at FROM jobs r
+                        WHERE r.tenant_id = c.tenant_id AND r.state = 'queued'
+                          AND r.job_id NOT IN (SELECT job_id FROM picked)
+                        ORDER BY r.tenant_id, r.run_at LIMIT 1) AS ready_at,
+                       (SELECT r.priority FROM jobs r
+                        WHERE r.tenant_id = c.tenant_id AND r.state = 'queued'
+                          AND r.job_id NOT IN (SELECT job_id FROM picked)
+                        ORDER BY r.tenant_id, r.priority DESC, r.run_at, r.job_id LIMIT 1) AS top_priority
+                FROM candidate c
+            ),
+            hint_fixed AS (
+                -- Only when the tenant has no ready job left or its best
+                -- priority fell, and only if nothing was queued meanwhile.
+                UPDATE queue_tenants q
+                SET ready_at = rest.ready_at, top_priority = coalesce(rest.top_priority, 0)
+                FROM candidate c, rest
+                WHERE q.tenant_id = c.tenant_id AND q.version = c.version
+                  AND (rest.ready_at IS NULL OR rest.ready_at > now() OR rest.top_priority < q.top_priority)
+            ),
+            claimed AS (
+                UPDATE jobs j
+                SET state = 'running', worker_id = \(worker), slot = c.slot,
+                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
+                    started_at = CASE WHEN j.job_id = f.job_id THEN now() END,
+                    attempts = j.attempts + CASE WHEN j.job_id = f.job_id THEN 1 ELSE 0 END,
+                    deferred_reason = NULL
+                FROM picked p, candidate c, first_job f
+                WHERE j.tenant_id = p.tenant_id AND j.job_id = p.job_id
+                RETURNING j.tenant_id, j.job_id, j.kind, j.unique_key, j.run_id, j.priority, j.run_at,
+                          j.attempts, j.max_attempts, j.args::text AS args, j.slot
+            )
+            SELECT c.tenant_id AS candidate_tenant, claimed.*
+            FROM candidate c LEFT JOIN claimed ON true
+            ORDER BY claimed.priority DESC, claimed.run_at, claimed.job_id
+            """, name: "claim jobs")
+        var jobs: [ClaimedJob] = []
+        for row in rows {
+            guard let jobID: Int64 = try row.decode("job_id") else { continue }
+            jobs.append(ClaimedJob(
+                tenantID: try row.decode("tenant_id"), jobID: jobID, kind: try row.decode("kind"),
+                uniqueKey: try row.decode("unique_key"), runID: try row.decode("run_id"), priority: try row.decode("priority"),
+                attempts: try row.decode("attempts"), maxAttempts: try row.decode("max_attempts"),
+                arguments: try row.decode("args"), slot: try row.decode("slot")))
+        }
+        return Claim(jobs: jobs, foundCandidate: !rows.isEmpty)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,122 @@
+public import Foundation
+public import Postgres
+
+extension JobQueue {
+    /// Ends a running job held by `worker` and, in the same statement, marks
+    /// `next` (the following job of the batch) as started. `within` runs in
+    /// the same transaction (e.g. to write the job's result row).
+    /// Answers false when the worker no longer held the job (its lease ran
+    /// out and it was reclaimed): then nothing is written.
+    @discardableResult
+    public static func finish(
+        _ job: ClaimedJob, _ end: JobEnd, worker: UUID, startingNext next: ClaimedJob? = nil,
+        on connection: Connection, within: (@Sendable (Connection) async throws -> Void)? = nil
+    ) async throws -> Bool {
+        let fields = EndFields(end)
+        let statement: SQL = """
+            WITH done AS (
+                UPDATE jobs SET
+                    state = \(fields.state),
+                    finished_at = CASE WHEN \(fields.state) = 'queued' THEN NULL ELSE now() END,
+                    run_at = coalesce(\(fields.runAt)::timestamptz, now() + make_interval(secs => \(fields.delaySeconds)), run_at),
+                    attempts = greatest(0, attempts - CASE WHEN \(fields.refund) AND started_at IS NOT NULL THEN 1 ELSE 0 END),
+                    last_error = coalesce(\(fields.error), last_error),
+                    outcome_message = \(fields.message),
+                    deferred_reason = \(fields.deferredReason),
+                    worker_id = CASE WHEN \(fields.state) = 'queued' THEN NULL ELSE worker_id END,
+                    started_at = CASE WHEN \(fields.state) = 'queued' THEN NULL ELSE started_at END,
+                    lease_expires_at = NULL,
+                    slot = NULL
+                WHERE tenant_id = \(job.tenantID) AND job_id = \(job.jobID) AND worker_id = \(worker) AND state = 'running'
+                RETURNING job_id
+            ),
+            started AS (
+                UPDATE jobs SET started_at = now(), attempts = attempts + 1
+                WHERE tenant_id = \(next?.tenantID) AND job_id = \(next?.jobID) AND worker_id = \(worker)
+                  AND state = 'running' AND started_at IS NULL AND EXISTS (SELECT 1 FROM done)
+            )
+            SELECT count(*)::int AS done FROM done
+            """
+        guard let within else {
+            return try await connection.query(statement, name: "finish job")[0].decode("done", as: Int.self) == 1
+        }
+        return try await connection.withTransaction { tx in
+            guard try await tx.query(statement, name: "finish job")[0].decode("done", as: Int.self) == 1 else { return false }
+            try await within(tx)
+            return true
+        }
+    }
+
+    /// Marks `job` started (it uses an attempt) when it was not marked by the claim or by its predecessor's finish.
+    /// Answers false when the worker no longer holds the job.
+    public static func markStarted(_ job: ClaimedJob, worker: UUID, on connection: Connection) async throws -> Bool {
+        try await connection.execute("""
+            UPDATE jobs SET started_at = now(), attempts = attempts + 1
+            WHERE tenant_id = \(job.tenantID) AND job_id = \(job.jobID) AND worker_id = \(worker)
+              AND state = 'running' AND started_at IS NULL
+            """, name: "mark job started") == 1
+    }
+
+    /// Returns jobs of a batch that will not run here to `queued`, giving back
+    /// the attempt of any that had started.
+    public static func handBack(_ jobs: [ClaimedJob], worker: UUID, on connection: Connection) async throws {
+        guard let tenantID = jobs.first?.tenantID else { return }
+        try await connection.execute("""
+            UPDATE jobs SET state = 'queued', run_at = now(), worker_id = NULL, lease_expires_at = NULL, slot = NULL,
+                attempts = greatest(0, attempts - CASE WHEN started_at IS NOT NULL THEN 1 ELSE 0 END), started_at = NULL
+            WHERE tenant_id = \(tenantID) AND job_id = ANY (\(jobs.map(\.jobID))::bigint[])
+              AND worker_id = \(worker) AND state = 'running'
+            """, name: "hand back jobs")
+    }
+
+    /// Frees the slot a task held; wakes idle workers if its tenant has more work.
+    public static func releaseSlot(tenantID: Int64, slot: Int, worker: UUID, on connection: Connection) async throws {
+        try await connection.execute("""
+            WITH released AS (
+                UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
+                WHERE tenant_id = \(tenantID) AND slot = \(slot) AND holder_worker = \(worker)
+                RETURNING tenant_id
+            )
+            SELECT pg_notify('tally_jobs', '') FROM queue_tenants q JOIN released USING (tenant_id)
+            WHERE q.ready_at <= now()
+            """, name: "release slot")
+    }
+}
+
+/// The column values that express a `JobEnd`.
+private struct EndFields {
+    var state: String
+    var runAt: Date?
+    var delaySeconds: Double?
+    var refund: Bool
+    var error: String?
+    var message: String?
+    var deferredReason: String?
+
+    init(_ end: JobEnd) {
+        switch end {
+        case .finished(let final, let message):
+            self.init(state: final.rawValue, runAt: nil, delaySeconds: nil, refund: false,
+                      error: final == .failed ? message : nil, message: final == .failed ? nil : message, deferredReason: nil)
+        case .retry(let delay, let error):
+            self.init(state: "queued", runAt: nil, delaySeconds: delay.seconds, refund: false, error: error, message: nil,
+                      deferredReason: nil)
+        case .deferred(let until, let reason):
+            self.init(state: "queued", runAt: until, delaySeconds: nil, refund: true, error: nil, message: nil,
+                      deferredReason: reason)
+        case .handedBack:
+            self.init(state: "queued", runAt: nil, delaySeconds: nil, refund: true, error: nil, message: nil,
+                      deferredReason: nil)
+        }
+    }
+
+    private init(state: String, runAt: Date?, delaySeconds: Double?, refund: Bool, error: String?, message: String?, deferredReason: String?) {
+        self.state = state
+        self.runAt = runAt
+        self.delaySeconds = delaySeconds
+        self.refund = refund
+        self.error = error
+        self.message = message
+        self.deferredReason = deferredReason
+    }
+}

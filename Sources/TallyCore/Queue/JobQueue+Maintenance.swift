@@ -1,0 +1,130 @@
+public import Foundation
+public import Postgres
+
+/// A registered worker process.
+public struct WorkerRegistration: Sendable {
+    public var workerID: UUID
+    public var host: String
+    public var pid: Int
+    public var concurrency: Int
+    public var kinds: [String]
+    public var version: String
+}
+
+extension JobQueue {
+    public static func register(_ worker: WorkerRegistration, on connection: Connection) async throws {
+        try await connection.execute("""
+            INSERT INTO workers (worker_id, host, pid, concurrency, kinds, version)
+            VALUES (\(worker.workerID), \(worker.host), \(worker.pid), \(worker.concurrency), \(worker.kinds)::text[], \(worker.version))
+            ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = now(), stopping = false
+            """, name: "register worker")
+    }
+
+    public static func deregister(worker: UUID, on connection: Connection) async throws {
+        try await connection.execute("DELETE FROM workers WHERE worker_id = \(worker)", name: "deregister worker")
+    }
+
+    public static func markStopping(worker: UUID, on connection: Connection) async throws {
+        try await connection.execute("UPDATE workers SET stopping = true WHERE worker_id = \(worker)", name: "mark worker stopping")
+    }
+
+    /// Extends the leases of everything `worker` holds and records its
+    /// heartbeat. Answers the jobs it holds that an operator asked to cancel,
+    /// and whether its registration still exists.
+    public static func renewLeases(
+        worker: UUID, lease: Duration, on connection: Connection
+    ) async throws -> (cancelRequested: Set<JobKey>, registered: Bool) {
+        let rows = try await connection.query("""
+            WITH slots AS (
+                UPDATE queue_slots SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
+                WHERE holder_worker = \(worker)
+            ),
+            held AS (
+                UPDATE jobs SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
+                WHERE worker_id = \(worker) AND state = 'running'
+                RETURNING tenant_id, job_id, cancel_requested
+            ),
+            beat AS (
+                UPDATE workers SET heartbeat_at = now() WHERE worker_id = \(worker) RETURNING worker_id
+            )
+            SELECT (SELECT count(*) FROM beat)::int AS registered, held.tenant_id, held.job_id
+            FROM (SELECT 1) AS one LEFT JOIN held ON held.cancel_requested
+            """, name: "renew leases")
+        var cancelled = Set<JobKey>()
+        for row in rows {
+            if let tenantID: Int64 = try row.decode("tenant_id"), let jobID: Int64 = try row.decode("job_id") {
+                cancelled.insert(JobKey(tenantID: tenantID, jobID: jobID))
+            }
+        }
+        return (cancelled, try rows.first?.decode("registered", as: Int.self) == 1)
+    }
+
+    /// Returns the work of workers whose leases ran out (killed, host lost)
+    /// to the queue. A job that was running uses up the attempt: one that
+    /// keeps killing its worker fails after its attempts. Answers how many
+    /// jobs went back or failed.
+    @discardableResult
+    public static func reclaimExpired(on connection: Connection) async throws -> Int {
+        try await connection.query("""
+            WITH slots AS (
+                UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
+                WHERE holder_worker IS NOT NULL AND lease_expires_at < now()
+            ),
+            expired AS (
+                SELECT tenant_id, job_id FROM jobs
+                WHERE state = 'running' AND lease_expires_at < now()
+                FOR UPDATE SKIP LOCKED
+            ),
+            reclaimed AS (
+                UPDATE jobs j SET
+                    state = CASE WHEN j.started_at IS NOT NULL AND j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+                    finished_at = CASE WHEN j.started_at IS NOT NULL AND j.attempts >= j.max_attempts THEN now() END,
+                    last_error = CASE WHEN j.started_at IS NOT NULL
+                        THEN 'its worker stopped while running it (lease expired after attempt ' || j.attempts || ' of ' || j.max_attempts || ')'
+                        ELSE j.last_error END,
+                    worker_id = CASE WHEN j.started_at IS NOT NULL AND j.attempts >= j.max_attempts THEN j.worker_id END,
+                    started_at = CASE WHEN j.started_at IS NOT NULL AND j.attempts >= j.max_attempts THEN j.started_at END,
+                    lease_expires_at = NULL, slot = NULL
+                FROM expired e
+                WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id
+                RETURNING j.job_id
+            )
+            SELECT count(*)::int AS reclaimed FROM reclaimed
+            """, name: "reclaim expired leases")[0].decode("reclaimed")
+    }
+
+    /// Deletes up to `batchSize` finished jobs older than `retention`; call
+    /// again while it answers `batchSize`. Results are kept.
+    public static func pruneFinished(olderThan retention: Duration, batchSize: Int = 1000, on connection: Connection) async throws -> Int {
+        try await connection.execute("""
+            DELETE FROM jobs j USING (
+                SELECT tenant_id, job_id FROM jobs
+                WHERE finished_at < now() - make_interval(secs => \(retention.seconds))
+                LIMIT \(batchSize)
+                FOR UPDATE SKIP LOCKED
+            ) old
+            WHERE j.tenant_id = old.tenant_id AND j.job_id = old.job_id
+            """, name: "prune finished jobs")
+    }
+
+    /// Forgets workers that stopped heartbeating long ago (their jobs were reclaimed by lease).
+    public static func forgetDeadWorkers(silentFor age: Duration, on connection: Connection) async throws {
+        try await connection.execute("""
+            DELETE FROM workers WHERE heartbeat_at < now() - make_interval(secs => \(age.seconds))
+            """, name: "forget dead workers")
+    }
+}
+
+/// Identifies a job across tenants.
+public struct JobKey: Hashable, Sendable {
+    public let tenantID: Int64
+    public let jobID: Int64
+    public init(tenantID: Int64, jobID: Int64) {
+        self.tenantID = tenantID
+        self.jobID = jobID
+    }
+}
+
+extension ClaimedJob {
+    public var key: JobKey { JobKey(tenantID: tenantID, jobID: jobID) }
+}

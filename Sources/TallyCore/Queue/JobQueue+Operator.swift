@@ -1,0 +1,51 @@
+public import Postgres
+
+extension JobQueue {
+    public enum CancelOutcome: Sendable, Equatable {
+        /// It was queued: it is cancelled now.
+        case cancelled
+        /// It is running: it stops at its next checkpoint.
+        case requested
+        /// It had already ended (or does not exist).
+        case notCancellable(state: String?)
+    }
+
+    /// Cancels a job: at once when queued, at its next checkpoint when running.
+    public static func cancel(tenantID: Int64, jobID: Int64, on connection: Connection) async throws -> CancelOutcome {
+        let rows = try await connection.query("""
+            WITH target AS (
+                SELECT state, worker_id FROM jobs WHERE tenant_id = \(tenantID) AND job_id = \(jobID) FOR UPDATE
+            ),
+            now_cancelled AS (
+                UPDATE jobs SET state = 'cancelled', finished_at = now(), outcome_message = 'cancelled by an operator'
+                WHERE tenant_id = \(tenantID) AND job_id = \(jobID) AND state = 'queued'
+                RETURNING job_id
+            ),
+            requested AS (
+                UPDATE jobs SET cancel_requested = true
+                WHERE tenant_id = \(tenantID) AND job_id = \(jobID) AND state = 'running'
+                RETURNING worker_id
+            ),
+            woken AS (
+                SELECT pg_notify('tally_cancel', worker_id::text) FROM requested
+            )
+            SELECT (SELECT state FROM target) AS state,
+                   (SELECT count(*) FROM now_cancelled)::int AS cancelled,
+                   (SELECT count(*) FROM woken)::int AS requested
+            """, name: "cancel job")
+        let row = rows[0]
+        if try row.decode("cancelled", as: Int.self) == 1 { return .cancelled }
+        if try row.decode("requested", as: Int.self) == 1 { return .requested }
+        return .notCancellable(state: try row.decode("state"))
+    }
+
+    /// Puts a failed, cancelled or held job back in the queue with fresh attempts.
+    /// Answers false when the job is not in one of those states.
+    public static func retry(tenantID: Int64, jobID: Int64, on connection: Connection) async throws -> Bool {
+        try await connection.execute("""
+            UPDATE jobs SET state = 'queued', run_at = now(), attempts = 0, finished_at = NULL, started_at = NULL,
+                worker_id = NULL, cancel_requested = false, outcome_message = NULL, deferred_reason = NULL
+            WHERE tenant_id = \(tenantID) AND job_id = \(jobID) AND state IN ('failed', 'cancelled', 'held')
+            """, name: "retry job") == 1
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Postgres
+
+extension Worker {
+    /// Runs a claimed batch of one tenant's jobs one after another, then frees the slot.
+    func work(_ batch: [ClaimedJob]) async {
+        var startedByClaim = true
+        for (index, job) in batch.enumerated() {
+            if isStopping {
+                await reliably("hand back jobs") { try await JobQueue.handBack(Array(batch[index...]), worker: self.id, on: $0) }
+                break
+            }
+            if !startedByClaim {
+                let held = await reliably("mark job started") {
+                    try await JobQueue.markStarted(job, worker: self.id, on: $0)
+                }
+                guard held == true else { continue }
+            }
+            // The claim returned the first job's attempts after counting this
+            // one; the others were counted when they were marked started.
+            let running = index == 0 ? job : job.withAttempts(job.attempts + 1)
+            let end = inFlight.isCancelRequested(job.key)
+                ? .finished(.cancelled, message: "cancelled by an operator")
+                : await execute(running)
+            let next = index + 1 < batch.count && !isStopping ? batch[index + 1] : nil
+            let outcome = await reliably("finish job") {
+                try await JobQueue.finish(running, end, worker: self.id, startingNext: next, on: $0)
+            }
+            if outcome == nil || outcome == false {
+                logger.warning("lost the job before finishing it (its lease ran out); it will run again",
+                               metadata: ["tenant": "\(job.tenantID)", "job": "\(job.jobID)"])
+            }
+            startedByClaim = outcome == true && next != nil
+        }
+        guard let first = batch.first else { return }
+        await reliably("release slot") {
+            try await JobQueue.releaseSlot(tenantID: first.tenantID, slot: first.slot, worker: self.id, on: $0)
+        }
+    }
+
+    /// Runs one job's handler and says how the job ends.
+    func execute(_ job: ClaimedJob) async -> JobEnd {
+        var jobLogger = logger
+        jobLogger[metadataKey: "tenant"] = "\(job.tenantID)"
+        jobLogger[metadataKey: "job"] = "\(job.jobID)"
+        jobLogger[metadataKey: "kind"] = "\(job.kind)"
+        guard let handler = registry.handler(for: job.kind) else {
+            return .finished(.failed, message: "this worker has no handler for job kind \(job.kind)")
+        }
+        let flag = CancellationFlag()
+        let context = JobContext(job: job, workerID: id, database: pool, logger: jobLogger, cancellation: flag)
+        let task = Task { try await handler(job, context) }
+        inFlight.add(job.key, flag: flag, task: task)
+        let result = await task.result
+        inFlight.remove(job.key)
+        switch result {
+        case .success(.succeeded):
+            return .finished(.succeeded, message: nil)
+        case .success(.skipped(let reason)):
+            return .finished(.skipped, message: reason)
+        case .success(.held(let reason)):
+            return .finished(.held, message: reason)
+        case .failure(let error):
+            return ending(for: error, job: job, cancelledByOperator: flag.isSet, logger: jobLogger)
+        }
+    }
+
+    private func ending(for error: any Error, job: ClaimedJob, cancelledByOperator: Bool, logger: Logger) -> JobEnd {
+        let deadlinePassed = lifecycle.withLockedValue { $0.deadlinePassed }
+        if error is CancellationError {
+            if cancelledByOperator { return .finished(.cancelled, message: "cancelled by an operator") }
+            if deadlinePassed { return .handedBack }
+        }
+        let failure = error as? JobFailure ?? .transient(String(describing: error))
+        switch failure.disposition {
+        case .permanent:
+            logger.info("job failed", metadata: ["reason": "\(failure.message)"])
+            return .finished(.failed, message: failure.message)
+        case .deferred(let until):
+            return .deferred(until: until, reason: failure.message)
+        case .transient(let retryAfter):
+            guard job.attempts < job.maxAttempts else {
+                logger.info("job failed after its last attempt", metadata: ["reason": "\(failure.message)"])
+                return .finished(.failed, message: "\(failure.message) (gave up after \(job.attempts) attempts)")
+            }
+            let delay = configuration.retryPolicy.delay(afterAttempt: job.attempts, retryAfter: retryAfter)
+            logger.debug("job will retry", metadata: ["reason": "\(failure.message)", "after": "\(delay)"])
+            return .retry(after: delay, error: failure.message)
+        }
+    }
+
+    /// Runs a queue statement, retrying through database trouble (a restart,
+    /// a fail-over) for up to one lease; after that the lease has run out and
+    /// the queue will hand the work to another worker anyway. Nil: gave up.
+    @discardableResult
+    func reliably<Result: Sendable>(
+        _ what: String, _ body: @escaping @Sendable (Connection) async throws -> Result
+    ) async -> Result? {
+        let deadline = ContinuousClock.now + configuration.lease
+        var failures = 0
+        while true {
+            do {
+                return try await pool.withConnection { try await body($0) }
+            } catch {
+                failures += 1
+                guard ContinuousClock.now < deadline else {
+                    logger.error("\(what) failed; giving up until the lease runs out", metadata: ["error": "\(error)"])
+                    return nil
+                }
+                logger.warning("\(what) failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: Self.backoff(failures))
+            }
+        }
+    }
+}
+
+extension ClaimedJob {
+    func withAttempts(_ attempts: Int) -> ClaimedJob {
+        ClaimedJob(tenantID: tenantID, jobID: jobID, kind: kind, uniqueKey: uniqueKey, runID: runID, priority: priority,
+                   attempts: attempts, maxAttempts: maxAttempts, arguments: arguments, slot: slot)
+    }
+}

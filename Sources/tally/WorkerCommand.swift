@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+import TallyCore
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a worker: claim jobs and run them until SIGTERM or SIGINT.",
+        discussion: """
+            Start as many workers as you like, on any hosts: they share only the database. \
+            Each runs --concurrency tasks; a task holds a batch of one tenant's jobs at a time, \
+            and no tenant ever has more tasks than its concurrency cap across the cluster. \
+            On SIGTERM a worker stops claiming, lets running jobs finish for --grace-seconds, \
+            and hands the rest back without using an attempt.
+
+            Log level: TALLY_LOG_LEVEL (trace, debug, info, notice, warning, error; default info).
+
+            Example:
+              tally worker --concurrency 8
+              tally worker --kinds noop --batch-size 50
+            """
+    )
+
+    @Option(help: "Tasks working at once in this process.")
+    var concurrency = 4
+
+    @Option(help: "Comma-separated job kinds to run (default: all this build knows).")
+    var kinds: String?
+
+    @Option(name: .customLong("batch-size"), help: "Jobs of one tenant claimed together.")
+    var batchSize = 10
+
+    @Option(name: .customLong("lease-seconds"), help: "A claim's lease; a killed worker's jobs run again after it.")
+    var leaseSeconds = 30.0
+
+    @Option(name: .customLong("poll-seconds"), help: "Idle tasks look for work at least this often.")
+    var pollSeconds = 1.0
+
+    @Option(name: .customLong("grace-seconds"), help: "After SIGTERM, how long running jobs may take.")
+    var graceSeconds = 25.0
+
+    @Option(name: .customLong("retry-base-seconds"), help: "First retry delay of a transient failure; doubles each attempt.")
+    var retryBaseSeconds = 2.0
+
+    @Option(name: .customLong("retention-hours"), help: "Finished jobs are deleted after this long; results are kept.")
+    var retentionHours = 168.0
+
+    func validate() throws {
+        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
+        guard (1...500).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 500") }
+        guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
+        guard pollSeconds > 0, graceSeconds >= 0, retryBaseSeconds > 0, retentionHours > 0 else {
+            throw ValidationError("--poll-seconds, --retry-base-seconds and --retention-hours must be positive; --grace-seconds not negative")
+        }
+        if let kinds {
+            let unknown = Set(Self.parseKinds(kinds)).subtracting(Self.registry.kinds)
+            guard unknown.isEmpty else {
+                throw ValidationError("unknown job kinds: \(unknown.sorted().joined(separator: ", ")); known: \(Self.registry.kinds.joined(separator: ", "))")
+            }
+        }
+    }
+
+    static var registry: JobRegistry {
+        var registry = JobRegistry()
+        registry.register(NoopKind())
+        return registry
+    }
+
+    static func parseKinds(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let logger = makeLogger(label: "tally.worker")
+            var configuration = WorkerConfiguration()
+            configuration.concurrency = concurrency
+            configuration.batchSize = batchSize
+            configuration.lease = .milliseconds(Int64(leaseSeconds * 1000))
+            configuration.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
+            configuration.shutdownGrace = .milliseconds(Int64(graceSeconds * 1000))
+            configuration.retryPolicy = RetryPolicy(base: .milliseconds(Int64(retryBaseSeconds * 1000)))
+            configuration.retention = .seconds(Int64(retentionHours * 3600))
+            configuration.kinds = kinds.map(Self.parseKinds)
+            let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally worker")
+            let pool = ConnectionPool(configuration: database, maximumConnections: concurrency + 2)
+            let worker = Worker(
+                pool: pool, listenerConfiguration: database, registry: Self.registry, configuration: configuration,
+                logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+            pool.close()
+        }
+    }
+}
