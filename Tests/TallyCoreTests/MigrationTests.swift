@@ -12,7 +12,7 @@ struct MigrationTests {
         process.executableURL = Fixtures.tallyExecutable
         process.arguments = ["migrate", "--sql-dir", sqlDirectory.path]
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = Self.url(configuration)
+        environment["DATABASE_URL"] = Fixtures.url(configuration)
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -21,13 +21,6 @@ struct MigrationTests {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, output)
-    }
-
-    /// The test database as a URI: the server's URI with its path replaced.
-    static func url(_ configuration: ConnectionConfiguration) -> String {
-        var components = URLComponents(string: configuration.conninfo!)!
-        components.path = "/" + configuration.overrides["dbname"]!
-        return components.string!
     }
 
     @Test func threeConcurrentMigrateProcessesApplyEachFileOnce() async throws {

@@ -70,16 +70,15 @@ public struct NoopKind: JobKind {
                     """, name: "record noop end")
             }
         }
+        let retryAfter = arguments.retryAfterMilliseconds.map { Duration.milliseconds($0) }
         if let first = arguments.succeedOnAttempt, job.attempts < first {
-            throw JobFailure.transient("noop fails until attempt \(first)")
+            throw JobFailure.transient("noop fails until attempt \(first)", retryAfter: retryAfter)
         }
         switch arguments.fail {
         case "permanent":
             throw JobFailure.permanent("noop was asked to fail permanently")
         case "transient":
-            throw JobFailure.transient(
-                "noop was asked to fail transiently",
-                retryAfter: arguments.retryAfterMilliseconds.map { .milliseconds($0) })
+            throw JobFailure.transient("noop was asked to fail transiently", retryAfter: retryAfter)
         default:
             return .succeeded
         }

@@ -1,0 +1,120 @@
+import Foundation
+import Postgres
+import TallyCore
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Queue fairness and wake-up, with worker processes", .serialized)
+struct QueueFairnessTests {
+    /// Seconds from a job's creation to its start, by the database's clock.
+    func startDelay(_ uniqueKey: String, on db: Connection) async throws -> Double? {
+        try await db.query("""
+            SELECT extract(epoch FROM started_at - created_at)::float8 AS delay FROM jobs WHERE unique_key = \(uniqueKey)
+            """).first?.decode("delay", as: Double?.self)
+    }
+
+    @Test func aTenantsBacklogOf100000DoesNotDelayAnotherTenantsJob() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenants = try await Fixtures.addTenants(caps: [4, 3], on: db)
+            try await db.execute("""
+                INSERT INTO jobs (tenant_id, kind, unique_key, args)
+                SELECT \(tenants[0]), 'noop', 'backlog-' || g, '{"sleep_ms": 20}' FROM generate_series(1, 100000) AS g
+                """)
+            // Every task of the worker is busy with tenant 0's backlog.
+            let worker = try WorkerProcess(configuration, arguments: ["--concurrency", "4", "--batch-size", "10"])
+            #expect(try await Fixtures.waitFor(
+                "SELECT least(count(*), 40)::int AS n FROM jobs WHERE state = 'succeeded'", toBe: 40, on: db))
+            try await db.execute("""
+                INSERT INTO jobs (tenant_id, kind, unique_key, args) VALUES (\(tenants[1]), 'noop', 'other', '{}')
+                """)
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE unique_key = 'other' AND state = 'succeeded'", toBe: 1, on: db))
+            let delay = try #require(try await startDelay("other", on: db))
+            #expect(delay < 2, "the other tenant's job waited \(delay) s behind the backlog")
+            let backlogLeft = try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state = 'queued'", on: db)
+            #expect(backlogLeft > 90_000)
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
+
+    @Test func syncNowPriorityOutranksScheduledWorkOfOtherTenants() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenants = try await Fixtures.addTenants(caps: [1, 1, 1], on: db)
+            try await db.execute("""
+                INSERT INTO jobs (tenant_id, kind, unique_key, args)
+                SELECT \(tenants[0]), 'noop', 'busy-' || g, '{"sleep_ms": 100, "record": true}' FROM generate_series(1, 50) AS g
+                """)
+            let worker = try WorkerProcess(configuration, arguments: ["--concurrency", "1", "--batch-size", "1"])
+            #expect(try await Fixtures.waitFor("SELECT least(count(*), 1)::int AS n FROM noop_runs", toBe: 1, on: db))
+            try await db.execute("""
+                INSERT INTO jobs (tenant_id, kind, unique_key, args, priority)
+                VALUES (\(tenants[1]), 'noop', 'scheduled', '{}', \(JobPriority.scheduled))
+                """)
+            try await db.execute("""
+                INSERT INTO jobs (tenant_id, kind, unique_key, args, priority)
+                VALUES (\(tenants[2]), 'noop', 'sync-now', '{}', \(JobPriority.syncNow))
+                """)
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE unique_key IN ('scheduled', 'sync-now') AND state = 'succeeded'",
+                toBe: 2, on: db))
+            let order = try await db.query("""
+                SELECT unique_key FROM jobs WHERE unique_key IN ('scheduled', 'sync-now') ORDER BY started_at
+                """).map { try $0.decode("unique_key", as: String.self) }
+            #expect(order == ["sync-now", "scheduled"])
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
+
+    @Test func anIdleWorkerWakesOnNotifyWithin200ms() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenants = try await Fixtures.addTenants(caps: [3], on: db)
+            // Polling every 30 s: only the notification can start the job quickly.
+            let worker = try WorkerProcess(configuration, arguments: ["--concurrency", "2", "--poll-seconds", "30"])
+            #expect(try await Fixtures.waitFor("SELECT count(*)::int AS n FROM workers", toBe: 1, on: db))
+            var delays: [Double] = []
+            for index in 0..<5 {
+                // Let the worker settle into its idle wait between jobs.
+                try await Task.sleep(for: .milliseconds(300))
+                try await db.execute("""
+                    INSERT INTO jobs (tenant_id, kind, unique_key) VALUES (\(tenants[0]), 'noop', \("wake-\(index)"))
+                    """)
+                #expect(try await Fixtures.waitFor(
+                    "SELECT count(*)::int AS n FROM jobs WHERE unique_key = \("wake-\(index)") AND state = 'succeeded'",
+                    toBe: 1, on: db, timeout: .seconds(10)))
+                delays.append(try #require(try await startDelay("wake-\(index)", on: db)))
+            }
+            #expect(delays.allSatisfy { $0 < 0.2 }, "start delays: \(delays)")
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
+
+    @Test func pollingFindsWorkThatNoNotificationAnnounced() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenants = try await Fixtures.addTenants(caps: [3], on: db)
+            let worker = try WorkerProcess(configuration, arguments: ["--concurrency", "1", "--poll-seconds", "0.5"])
+            #expect(try await Fixtures.waitFor("SELECT count(*)::int AS n FROM workers", toBe: 1, on: db))
+            // The insert's notification comes before the job is due; nothing announces the due time.
+            try await db.execute("""
+                INSERT INTO jobs (tenant_id, kind, unique_key, run_at)
+                VALUES (\(tenants[0]), 'noop', 'later', now() + interval '1.5 seconds')
+                """)
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE unique_key = 'later' AND state = 'succeeded'", toBe: 1, on: db,
+                timeout: .seconds(10)))
+            let lateness = try await db.query("""
+                SELECT extract(epoch FROM started_at - run_at)::float8 AS late FROM jobs WHERE unique_key = 'later'
+                """)[0].decode("late", as: Double.self)
+            #expect(lateness >= 0)
+            #expect(lateness < 1.5, "started \(lateness) s after it was due")
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
+}

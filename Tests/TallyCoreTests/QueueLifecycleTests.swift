@@ -1,0 +1,149 @@
+import Foundation
+import Postgres
+import TallyCore
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Job lifecycle: retries, cancel, uniqueness, leases, pruning", .serialized)
+struct QueueLifecycleTests {
+    func state(_ key: String, on db: Connection) async throws -> (state: String, attempts: Int, error: String?) {
+        let row = try await db.query("SELECT state, attempts, last_error FROM jobs WHERE unique_key = \(key)")[0]
+        return (try row.decode("state"), try row.decode("attempts"), try row.decode("last_error"))
+    }
+
+    @Test func transientFailuresRetryWithBackOffUntilTheyPassOrRunOutOfAttempts() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenant = try await Fixtures.addTenants(caps: [3], on: db)[0]
+            try await db.executeScript("""
+                INSERT INTO jobs (tenant_id, kind, unique_key, args, max_attempts) VALUES
+                    (\(tenant), 'noop', 'third-time-lucky', '{"succeed_on_attempt": 3}', 5),
+                    (\(tenant), 'noop', 'always-flaky', '{"fail": "transient"}', 3),
+                    (\(tenant), 'noop', 'broken', '{"fail": "permanent"}', 5),
+                    (\(tenant), 'noop', 'malformed', '{"sleep_ms": "soon"}', 5),
+                    (\(tenant), 'noop', 'told-to-wait', '{"record": true, "succeed_on_attempt": 2, "retry_after_ms": 1200}', 5)
+                """, name: "jobs")
+            let worker = try WorkerProcess(configuration, arguments: ["--retry-base-seconds", "0.1", "--poll-seconds", "0.2"])
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE state IN ('succeeded', 'failed')", toBe: 5, on: db,
+                timeout: .seconds(30)), "\(worker.log)")
+            let lucky = try await state("third-time-lucky", on: db)
+            #expect(lucky.state == "succeeded" && lucky.attempts == 3)
+            let flaky = try await state("always-flaky", on: db)
+            #expect(flaky.state == "failed" && flaky.attempts == 3)
+            #expect(flaky.error?.contains("gave up after 3 attempts") == true)
+            let broken = try await state("broken", on: db)
+            #expect(broken.state == "failed" && broken.attempts == 1)
+            let malformed = try await state("malformed", on: db)
+            #expect(malformed.state == "failed" && malformed.attempts == 1)
+            #expect(malformed.error?.contains("arguments are malformed") == true)
+            let gap = try await db.query("""
+                SELECT extract(epoch FROM max(started_at) - min(ended_at))::float8 AS gap FROM noop_runs
+                """)[0].decode("gap", as: Double.self)
+            #expect(gap >= 1.2, "the retry came \(gap) s after the first attempt, before its Retry-After")
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
+
+    @Test func cancelStopsAQueuedJobAtOnceAndARunningOneAtItsNextCheckpoint() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenant = try await Fixtures.addTenants(caps: [3], on: db)[0]
+            let queued = try await JobQueue.enqueue(
+                NewJob(tenantID: tenant, kind: "noop", uniqueKey: "waiting", runAt: Date() + 3600), on: db)
+            guard case .enqueued(let queuedID) = queued else { throw Failure("not enqueued: \(queued)") }
+            #expect(try await JobQueue.cancel(tenantID: tenant, jobID: queuedID, on: db) == .cancelled)
+            #expect(try await state("waiting", on: db).state == "cancelled")
+            #expect(try await JobQueue.cancel(tenantID: tenant, jobID: queuedID, on: db) == .notCancellable(state: "cancelled"))
+
+            let long = try await JobQueue.enqueue(
+                try NewJob.of(NoopKind.self, tenantID: tenant, uniqueKey: "long",
+                              arguments: .init(sleepMilliseconds: 60_000, record: true)), on: db)
+            guard case .enqueued(let longID) = long else { throw Failure("not enqueued: \(long)") }
+            let worker = try WorkerProcess(configuration, arguments: ["--lease-seconds", "30"])
+            #expect(try await Fixtures.waitFor("SELECT count(*)::int AS n FROM noop_runs", toBe: 1, on: db))
+            #expect(try await JobQueue.cancel(tenantID: tenant, jobID: longID, on: db) == .requested)
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE unique_key = 'long' AND state = 'cancelled'", toBe: 1, on: db,
+                timeout: .seconds(5)), "\(worker.log)")
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
+
+    @Test func enqueueingAnExistingUniqueKeyIsANoOpThatSaysSo() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenants = try await Fixtures.addTenants(caps: [3, 3], on: db)
+            let job = NewJob(tenantID: tenants[0], kind: "noop", uniqueKey: "sync/run-1/org-7/edr")
+            let first = try await JobQueue.enqueue(job, on: db)
+            guard case .enqueued(let id) = first else { throw Failure("not enqueued: \(first)") }
+            #expect(try await JobQueue.enqueue(job, on: db) == .alreadyExists(jobID: id, state: "queued"))
+            // The same key in another tenant is another job.
+            var elsewhere = job
+            elsewhere.tenantID = tenants[1]
+            let batch = (0..<500).map { NewJob(tenantID: tenants[0], kind: "noop", uniqueKey: "bulk-\($0 % 250)") } + [job, elsewhere]
+            #expect(try await JobQueue.enqueue(batch, on: db) == 251)
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM jobs", on: db) == 252)
+        }
+    }
+
+    @Test func anExpiredLeaseRequeuesTheJobAndCountsTheAttemptUntilItFails() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenant = try await Fixtures.addTenants(caps: [2], on: db)[0]
+            try await JobQueue.enqueue([
+                NewJob(tenantID: tenant, kind: "noop", uniqueKey: "poison", maxAttempts: 2),
+                NewJob(tenantID: tenant, kind: "noop", uniqueKey: "bystander", maxAttempts: 2),
+            ], on: db)
+            for round in 1...2 {
+                // A worker that claims both and dies without renewing its lease.
+                let claim = try await JobQueue.claim(
+                    worker: UUID(), task: 0, batchSize: 2, lease: .milliseconds(100), kinds: nil, on: db)
+                #expect(claim.jobs.map(\.uniqueKey) == ["poison", "bystander"])
+                try await Task.sleep(for: .milliseconds(150))
+                #expect(try await JobQueue.reclaimExpired(on: db) == 2)
+                let poison = try await state("poison", on: db)
+                #expect(poison.attempts == round)
+                #expect(poison.state == (round == 2 ? "failed" : "queued"))
+                #expect(poison.error?.contains("its worker stopped while running it") == true)
+                // The job waiting behind it in the batch never started: no attempt used.
+                let bystander = try await state("bystander", on: db)
+                #expect(bystander.state == "queued" && bystander.attempts == 0)
+            }
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM queue_slots WHERE holder_worker IS NOT NULL", on: db) == 0)
+        }
+    }
+
+    @Test func pruningDeletesOldFinishedJobsInBatchesAndKeepsResults() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenant = try await Fixtures.addTenants(caps: [3], on: db)[0]
+            try await db.executeScript("""
+                INSERT INTO organizations (tenant_id, organization_id, name) VALUES (\(tenant), 1, 'Org');
+                INSERT INTO jobs (tenant_id, kind, unique_key, state, finished_at)
+                SELECT \(tenant), 'noop', 'old-' || g, 'succeeded', now() - interval '10 days' FROM generate_series(1, 2500) g;
+                INSERT INTO jobs (tenant_id, kind, unique_key, state, finished_at)
+                VALUES (\(tenant), 'noop', 'recent', 'succeeded', now() - interval '1 hour');
+                INSERT INTO jobs (tenant_id, kind, unique_key) VALUES (\(tenant), 'noop', 'queued');
+                INSERT INTO results (tenant_id, job_id, organization_id, product, outcome, units_after)
+                SELECT tenant_id, job_id, 1, 'edr', 'succeeded', 5 FROM jobs WHERE unique_key = 'old-1';
+                """, name: "fixture")
+            var rounds: [Int] = []
+            while true {
+                let deleted = try await JobQueue.pruneFinished(olderThan: .seconds(7 * 24 * 3600), batchSize: 1000, on: db)
+                rounds.append(deleted)
+                if deleted < 1000 { break }
+            }
+            #expect(rounds == [1000, 1000, 500])
+            let left = try await db.query("SELECT unique_key FROM jobs ORDER BY unique_key").map { try $0.decode("unique_key", as: String.self) }
+            #expect(left == ["queued", "recent"])
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results", on: db) == 1)
+        }
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Postgres
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `tally worker` process against a test database.
+final class WorkerProcess: @unchecked Sendable {
+    let process = Process()
+    let logFile: URL
+
+    init(_ configuration: ConnectionConfiguration, arguments: [String]) throws {
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-worker-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.executableURL = Fixtures.tallyExecutable
+        process.arguments = ["worker"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = Fixtures.url(configuration)
+        environment["TALLY_LOG_LEVEL"] = "info"
+        process.environment = environment
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: logFile)
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to exit; answers its status (nil if still running after `timeout`).
+    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+}
+
+extension Fixtures {
+    /// The test database as a URI: the server's URI with its path replaced.
+    static func url(_ configuration: ConnectionConfiguration) -> String {
+        var components = URLComponents(string: configuration.conninfo!)!
+        components.path = "/" + configuration.overrides["dbname"]!
+        return components.string!
+    }
+
+    /// Adds tenants with the given concurrency caps; answers their ids.
+    static func addTenants(caps: [Int], on connection: Connection) async throws -> [Int64] {
+        var ids: [Int64] = []
+        for (index, cap) in caps.enumerated() {
+            let rows = try await connection.query("""
+                INSERT INTO tenants (slug, name, autotask_username, autotask_integration_code, concurrency_cap)
+                VALUES (\("tenant-\(index)"), \("Tenant \(index)"), \("api\(index)@example.com"), \("CODE\(index)"), \(cap))
+                RETURNING tenant_id
+                """)
+            ids.append(try rows[0].decode("tenant_id"))
+        }
+        return ids
+    }
+
+    /// Waits until `sql` (one row, one int column `n`) answers `expected`.
+    static func waitFor(
+        _ sql: SQL, toBe expected: Int, on connection: Connection, timeout: Duration = .seconds(60)
+    ) async throws -> Bool {
+        try await TestDatabase.waitUntil(timeout: timeout) {
+            try await connection.query(sql)[0].decode("n", as: Int.self) == expected
+        }
+    }
+
+    static func count(_ sql: SQL, on connection: Connection) async throws -> Int {
+        try await connection.query(sql)[0].decode("n", as: Int.self)
+    }
+}
