@@ -6,4 +6,4 @@ build:
 	swift build --build-tests
 
 test: build
-	scripts/with-postgres swift test --skip-build
+	scripts/with-postgres swift test --skip-build --no-parallel

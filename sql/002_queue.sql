@@ -95,9 +95,26 @@ CREATE TRIGGER jobs_note_inserted
 AFTER INSERT ON jobs REFERENCING NEW TABLE AS changed_jobs
 FOR EACH STATEMENT EXECUTE FUNCTION tally_note_queued_jobs();
 
+-- Per row, but only for rows that went back to queued (retries, hand-backs,
+-- reclaims): claims and finishes, the hot path, never call the function.
+CREATE FUNCTION tally_note_requeued_job() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO queue_tenants AS q (tenant_id, ready_at, top_priority, version)
+    VALUES (NEW.tenant_id, NEW.run_at, NEW.priority, 1)
+    ON CONFLICT (tenant_id) DO UPDATE SET
+        ready_at = least(q.ready_at, excluded.ready_at),
+        top_priority = CASE WHEN q.ready_at IS NULL THEN excluded.top_priority
+                            ELSE greatest(q.top_priority, excluded.top_priority) END,
+        version = q.version + 1;
+    PERFORM pg_notify('tally_jobs', '');
+    RETURN NULL;
+END
+$$;
+
 CREATE TRIGGER jobs_note_requeued
-AFTER UPDATE ON jobs REFERENCING NEW TABLE AS changed_jobs
-FOR EACH STATEMENT EXECUTE FUNCTION tally_note_queued_jobs();
+AFTER UPDATE ON jobs
+FOR EACH ROW WHEN (NEW.state = 'queued' AND OLD.state <> 'queued')
+EXECUTE FUNCTION tally_note_requeued_job();
 
 INSERT INTO queue_tenants (tenant_id, ready_at, top_priority)
 SELECT tenant_id, min(run_at), max(priority) FROM jobs WHERE state = 'queued' GROUP BY tenant_id;

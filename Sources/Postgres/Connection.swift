@@ -18,6 +18,8 @@ public final class Connection: @unchecked Sendable {
     private let thread: NIOThreadPool
     private let interrupter: Interrupter
     private let notices = NoticeCollector()
+    /// Names of the statements prepared on this session; touched only on `thread`.
+    private var preparedStatements = Set<String>()
     /// "host:port/database" of the server, safe to show (no user, no password).
     public let target: String
     /// The server process serving this connection (`pg_backend_pid()`).
@@ -99,22 +101,52 @@ public final class Connection: @unchecked Sendable {
 
     /// Runs one statement with its interpolated parameters and returns its rows.
     /// `name` identifies the statement in errors; it defaults to the start of its text.
+    /// `prepared`: plan it once per connection and reuse the plan (for hot,
+    /// complex statements whose planning costs more than running them).
     @discardableResult
-    public func query(_ sql: SQL, name: String? = nil) async throws -> Rows {
+    public func query(_ sql: SQL, name: String? = nil, prepared: Bool = false) async throws -> Rows {
         let statement = name ?? Self.shortName(sql.text)
         return try await onThreadCancellably { connection, operation in
-            try connection.blockingRun(statement: statement, operation: operation) { pgconn in
+            guard prepared else {
+                return try connection.blockingRun(statement: statement, operation: operation) { pgconn in
+                    Self.withCStrings(sql.parameters) { values in
+                        PQsendQueryParams(pgconn, sql.text, Int32(values.count), nil, values, nil, nil, 0)
+                    }
+                }
+            }
+            let preparedName = try connection.blockingPrepare(sql.text, statement: statement, operation: operation)
+            return try connection.blockingRun(statement: statement, operation: operation) { pgconn in
                 Self.withCStrings(sql.parameters) { values in
-                    PQsendQueryParams(pgconn, sql.text, Int32(values.count), nil, values, nil, nil, 0)
+                    PQsendQueryPrepared(pgconn, preparedName, Int32(values.count), values, nil, nil, 0)
                 }
             }
         }
     }
 
+    /// Prepares `text` on this session unless done before; answers its name.
+    private func blockingPrepare(_ text: String, statement: String, operation: UInt64) throws -> String {
+        let name = "tally_" + String(Self.fingerprint(text), radix: 36)
+        guard !preparedStatements.contains(name) else { return name }
+        _ = try blockingRun(statement: statement, operation: operation) { pgconn in
+            PQsendPrepare(pgconn, name, text, 0, nil)
+        }
+        preparedStatements.insert(name)
+        return name
+    }
+
+    /// FNV-1a: a stable name for a statement's text.
+    private static func fingerprint(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return hash
+    }
+
     /// Runs a statement and answers how many rows it changed.
     @discardableResult
-    public func execute(_ sql: SQL, name: String? = nil) async throws -> Int {
-        try await query(sql, name: name).affectedRows
+    public func execute(_ sql: SQL, name: String? = nil, prepared: Bool = false) async throws -> Int {
+        try await query(sql, name: name, prepared: prepared).affectedRows
     }
 
     /// Runs a script of several statements without parameters (simple query
@@ -237,6 +269,9 @@ public final class Connection: @unchecked Sendable {
                 guard poll(&descriptor, 1, 0) > 0 else { break }
                 guard PQconsumeInput(pgconn) == 1 else { return false }
             }
+            // PQconsumeInput only reads; PQisBusy parses what was read, which
+            // hands a FATAL message to the notice collector.
+            _ = PQisBusy(pgconn)
             return PQstatus(pgconn) == CONNECTION_OK && !notices.sawFatal
         }) ?? false
     }

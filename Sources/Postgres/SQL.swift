@@ -25,6 +25,25 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         self.parameters = parameters.map(\.postgresText)
     }
 
+    /// The statement with each `$n` replaced by its value as a quoted
+    /// literal, for tools that take plain SQL text (pgbench). Not for
+    /// running untrusted values: prefer parameters.
+    public func inlined() -> String {
+        var result = ""
+        var characters = text[...]
+        while let dollar = characters.firstIndex(of: "$") {
+            result += characters[..<dollar]
+            let digits = characters[characters.index(after: dollar)...].prefix(while: \.isNumber)
+            if let number = Int(digits), parameters.indices.contains(number - 1) {
+                result += parameters[number - 1].map(quoteLiteral) ?? "NULL"
+            } else {
+                result += "$" + digits
+            }
+            characters = characters[characters.index(dollar, offsetBy: 1 + digits.count)...]
+        }
+        return result + characters
+    }
+
     public struct StringInterpolation: StringInterpolationProtocol {
         var text = ""
         var parameters: [String?] = []

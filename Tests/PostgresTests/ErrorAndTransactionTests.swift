@@ -96,3 +96,23 @@ struct ErrorAndTransactionTests {
         #expect(!error.description.contains("hunter2secret"))
     }
 }
+
+@Suite("Prepared statements")
+struct PreparedStatementTests {
+    @Test func aPreparedStatementIsPlannedOnceAndReusedWithNewParameters() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Connection.connect(configuration)
+            for value in [1, 2, 3] {
+                let rows = try await connection.query("SELECT \(value)::int * 10 AS n", prepared: true)
+                #expect(try rows[0].decode("n", as: Int.self) == value * 10)
+            }
+            let prepared = try await connection.query("SELECT count(*)::int AS n FROM pg_prepared_statements")
+            #expect(try prepared[0].decode("n", as: Int.self) == 1)
+            let error = try await #require(throws: PostgresError.self) {
+                try await connection.query("SELECT 1 / \(0)::int AS n", name: "divide", prepared: true)
+            }
+            #expect(error.sqlState == "22012")
+            #expect(try await connection.query("SELECT 1 / \(1)::int AS n", prepared: true)[0].decode("n", as: Int.self) == 1)
+        }
+    }
+}

@@ -38,10 +38,10 @@ extension JobQueue {
             SELECT count(*)::int AS done FROM done
             """
         guard let within else {
-            return try await connection.query(statement, name: "finish job")[0].decode("done", as: Int.self) == 1
+            return try await connection.query(statement, name: "finish job", prepared: true)[0].decode("done", as: Int.self) == 1
         }
         return try await connection.withTransaction { tx in
-            guard try await tx.query(statement, name: "finish job")[0].decode("done", as: Int.self) == 1 else { return false }
+            guard try await tx.query(statement, name: "finish job", prepared: true)[0].decode("done", as: Int.self) == 1 else { return false }
             try await within(tx)
             return true
         }
@@ -79,7 +79,7 @@ extension JobQueue {
             )
             SELECT pg_notify('tally_jobs', '') FROM queue_tenants q JOIN released USING (tenant_id)
             WHERE q.ready_at <= now()
-            """, name: "release slot")
+            """, name: "release slot", prepared: true)
     }
 }
 

@@ -1,0 +1,187 @@
+import Foundation
+import Postgres
+import TallyCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// No-op jobs over several capped tenants, drained by `tally worker`
+/// processes, against pgbench running the same claim statement (and
+/// equivalent finish and release statements) over as many connections.
+struct QueueBenchmark {
+    struct Options {
+        var jobs = 100_000
+        var tenants = 12
+        var workers = 4
+        var concurrency = 8
+        var batch = 10
+    }
+
+    let options: Options
+    let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally-bench")
+    let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+
+    func run() async throws {
+        let db = try await Connection.connect(database)
+        _ = try await Migrator(migrations: try Migration.load(from: MigrationDirectory.locate(explicit: nil))).apply(on: db)
+        try await db.executeScript("TRUNCATE tenants CASCADE; TRUNCATE noop_runs", name: "reset")
+        try await db.execute("""
+            INSERT INTO tenants (slug, name, autotask_username, autotask_integration_code, concurrency_cap)
+            SELECT 'bench-' || g, 'Bench ' || g, 'api' || g, 'CODE', 3 FROM generate_series(1, \(options.tenants)) g
+            """)
+        let tenantIDs = try await db.query("SELECT tenant_id FROM tenants ORDER BY tenant_id").map { try $0.decode("tenant_id", as: Int64.self) }
+        let connections = options.workers * options.concurrency
+        print("queue benchmark: \(options.jobs) no-op jobs, \(options.tenants) tenants (cap 3 each), "
+              + "\(options.workers) workers × \(options.concurrency) tasks = \(connections) connections, batch \(options.batch)")
+
+        let enqueueRate = try await enqueue(tenantIDs, prefix: "tally", on: db)
+        print(String(format: "enqueue (bulk, 5,000 per statement): %.0f jobs/s", enqueueRate))
+
+        let tallyRate = try await drainWithWorkers(on: db)
+        print(String(format: "tally worker:   %.0f jobs/s", tallyRate))
+
+        try await db.executeScript("DELETE FROM jobs; UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL", name: "reset")
+        _ = try await enqueue(tenantIDs, prefix: "pgbench", on: db)
+        let baselineRate = try await drainWithPgbench(clients: connections, on: db)
+        print(String(format: "pgbench (same SQL, same connections): %.0f jobs/s", baselineRate))
+        print(String(format: "ratio tally/pgbench: %.2f (goal ≥ 0.7)", tallyRate / baselineRate))
+
+        try await db.execute("DELETE FROM jobs")
+        let latencies = try await pickUpLatencies(tenantIDs, on: db)
+        print(String(format: "pick-up latency, idle worker, 200 single enqueues: p50 %.1f ms, p99 %.1f ms",
+                     percentile(latencies, 0.5), percentile(latencies, 0.99)))
+    }
+
+    /// Answers jobs per second of the bulk enqueue path.
+    func enqueue(_ tenants: [Int64], prefix: String, on db: Connection) async throws -> Double {
+        let started = ContinuousClock.now
+        var next = 0
+        while next < options.jobs {
+            let chunk = (next..<min(next + 5000, options.jobs)).map { number in
+                NewJob(tenantID: tenants[number % tenants.count], kind: "noop", uniqueKey: "\(prefix)-\(number)")
+            }
+            try await JobQueue.enqueue(chunk, on: db)
+            next += chunk.count
+        }
+        return Double(options.jobs) / (ContinuousClock.now - started).seconds
+    }
+
+    /// Jobs per second from the first start to the last finish, by the database's clock.
+    func drainRate(on db: Connection) async throws -> Double {
+        let row = try await db.query("""
+            SELECT count(*)::int AS done, extract(epoch FROM max(finished_at) - min(started_at))::float8 AS seconds
+            FROM jobs WHERE state = 'succeeded'
+            """)[0]
+        return Double(try row.decode("done", as: Int.self)) / (try row.decode("seconds", as: Double.self))
+    }
+
+    func waitUntilDrained(on db: Connection) async throws {
+        while try await db.query("SELECT count(*)::int AS n FROM jobs WHERE state <> 'succeeded'")[0].decode("n", as: Int.self) > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    func drainWithWorkers(on db: Connection) async throws -> Double {
+        let workers = try (0..<options.workers).map { _ in
+            try launch("tally", ["worker", "--concurrency", "\(options.concurrency)", "--batch-size", "\(options.batch)"])
+        }
+        try await waitUntilDrained(on: db)
+        for worker in workers { kill(worker.processIdentifier, SIGTERM) }
+        for worker in workers { worker.waitUntilExit() }
+        return try await drainRate(on: db)
+    }
+
+    func drainWithPgbench(clients: Int, on db: Connection) async throws -> Double {
+        let worker = UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")!
+        let workerExpression = "('00000000-0000-0000-0000-' || lpad(:client_id::text, 12, '0'))::uuid"
+        let claim = JobQueue.claimStatement(worker: worker, task: 0, batchSize: options.batch, lease: .seconds(30), kinds: ["noop"])
+            .inlined().replacingOccurrences(of: "'\(worker.uuidString)'", with: workerExpression)
+        let finish = """
+            WITH done AS (
+                UPDATE jobs SET state = 'succeeded', finished_at = now(), lease_expires_at = NULL, slot = NULL
+                WHERE (tenant_id, job_id) = (SELECT tenant_id, job_id FROM jobs WHERE worker_id = \(workerExpression)
+                                             AND state = 'running' AND started_at IS NOT NULL ORDER BY job_id LIMIT 1)
+                RETURNING job_id
+            ),
+            started AS (
+                UPDATE jobs SET started_at = now(), attempts = attempts + 1
+                WHERE (tenant_id, job_id) = (SELECT tenant_id, job_id FROM jobs WHERE worker_id = \(workerExpression)
+                                             AND state = 'running' AND started_at IS NULL ORDER BY job_id LIMIT 1)
+                  AND EXISTS (SELECT 1 FROM done)
+            )
+            SELECT count(*)::int AS done FROM done;
+            """
+        let release = """
+            WITH released AS (
+                UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
+                WHERE holder_worker = \(workerExpression) RETURNING tenant_id
+            )
+            SELECT pg_notify('tally_jobs', '') FROM queue_tenants q JOIN released USING (tenant_id) WHERE q.ready_at <= now();
+            """
+        // pgbench reads multi-line SQL commands, each ended by a semicolon.
+        let script = ([claim + ";"] + Array(repeating: finish, count: options.batch) + [release]).joined(separator: "\n")
+        let scriptFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-bench-\(UUID()).sql")
+        try script.write(to: scriptFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: scriptFile) }
+        let transactions = max(1, options.jobs / (clients * options.batch))
+        let pgbench = try launch("pgbench", [
+            "-n", "-M", "extended", "-c", "\(clients)", "-j", "2", "-t", "\(transactions)", "-f", scriptFile.path,
+            ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "",
+        ], quiet: true)
+        pgbench.waitUntilExit()
+        guard pgbench.terminationStatus == 0 else { throw BenchError("pgbench failed with status \(pgbench.terminationStatus)") }
+        return try await drainRate(on: db)
+    }
+
+    func pickUpLatencies(_ tenants: [Int64], on db: Connection) async throws -> [Double] {
+        let worker = try launch("tally", ["worker", "--concurrency", "4", "--poll-seconds", "30"])
+        defer {
+            kill(worker.processIdentifier, SIGTERM)
+            worker.waitUntilExit()
+        }
+        while try await db.query("SELECT count(*)::int AS n FROM workers")[0].decode("n", as: Int.self) == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for number in 0..<200 {
+            try await Task.sleep(for: .milliseconds(10))
+            _ = try await JobQueue.enqueue(NewJob(tenantID: tenants[number % tenants.count], kind: "noop", uniqueKey: "latency-\(number)"), on: db)
+        }
+        try await waitUntilDrained(on: db)
+        return try await db.query("""
+            SELECT extract(epoch FROM started_at - created_at)::float8 * 1000 AS ms FROM jobs ORDER BY 1
+            """).map { try $0.decode("ms", as: Double.self) }
+    }
+
+    func launch(_ program: String, _ arguments: [String], quiet: Bool = false) throws -> Process {
+        let process = Process()
+        let local = binDirectory.appendingPathComponent(program)
+        if FileManager.default.isExecutableFile(atPath: local.path) {
+            process.executableURL = local
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [program] + arguments
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALLY_LOG_LEVEL"] = "warning"
+        process.environment = environment
+        if quiet { process.standardOutput = FileHandle.nullDevice }
+        try process.run()
+        return process
+    }
+
+    func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction + 0.5))]
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
