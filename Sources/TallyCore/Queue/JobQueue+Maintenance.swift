@@ -35,14 +35,25 @@ extension JobQueue {
         worker: UUID, lease: Duration, on connection: Connection
     ) async throws -> (cancelRequested: Set<JobKey>, registered: Bool) {
         let rows = try await connection.query("""
-            WITH slots AS (
-                UPDATE queue_slots SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
-                WHERE holder_worker = \(worker)
+            -- SKIP LOCKED: a row busy now (a finish of this worker's own
+            -- task, a claim that glanced at it) is renewed next time, never
+            -- waited for, so renewal cannot deadlock with finishing.
+            WITH my_slots AS (
+                SELECT tenant_id, slot FROM queue_slots WHERE holder_worker = \(worker)
+                FOR UPDATE SKIP LOCKED
+            ),
+            slots AS (
+                UPDATE queue_slots s SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
+                FROM my_slots m WHERE s.tenant_id = m.tenant_id AND s.slot = m.slot
+            ),
+            my_jobs AS (
+                SELECT tenant_id, job_id FROM jobs WHERE worker_id = \(worker) AND state = 'running'
+                FOR UPDATE SKIP LOCKED
             ),
             held AS (
-                UPDATE jobs SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
-                WHERE worker_id = \(worker) AND state = 'running'
-                RETURNING tenant_id, job_id, cancel_requested
+                UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
+                FROM my_jobs m WHERE j.tenant_id = m.tenant_id AND j.job_id = m.job_id
+                RETURNING j.tenant_id, j.job_id, j.cancel_requested
             ),
             beat AS (
                 UPDATE workers SET heartbeat_at = now() WHERE worker_id = \(worker) RETURNING worker_id

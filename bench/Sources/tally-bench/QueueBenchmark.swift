@@ -95,8 +95,13 @@ struct QueueBenchmark {
     func drainWithPgbench(clients: Int, on db: Connection) async throws -> Double {
         let worker = UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")!
         let workerExpression = "('00000000-0000-0000-0000-' || lpad(:client_id::text, 12, '0'))::uuid"
+        // The claim as the workers run it, but answering only how many jobs
+        // it took (pgbench keeps the last row's values), so that the script
+        // finishes exactly the jobs it claimed, as a worker does.
         let claim = JobQueue.claimStatement(worker: worker, task: 0, batchSize: options.batch, lease: .seconds(30), kinds: ["noop"])
             .inlined().replacingOccurrences(of: "'\(worker.uuidString)'", with: workerExpression)
+            .replacingOccurrences(of: "SELECT c.tenant_id AS candidate_tenant, claimed.*",
+                                  with: "SELECT count(claimed.job_id) OVER () AS claimed_count")
         let finish = """
             WITH done AS (
                 UPDATE jobs SET state = 'succeeded', finished_at = now(), lease_expires_at = NULL, slot = NULL
@@ -119,8 +124,9 @@ struct QueueBenchmark {
             )
             SELECT pg_notify('tally_jobs', '') FROM queue_tenants q JOIN released USING (tenant_id) WHERE q.ready_at <= now();
             """
-        // pgbench reads multi-line SQL commands, each ended by a semicolon.
-        let script = ([claim + ";"] + Array(repeating: finish, count: options.batch) + [release]).joined(separator: "\n")
+        // pgbench reads multi-line SQL commands, each ended by a semicolon (or \aset).
+        let finishes = (0..<options.batch).map { "\\if :claimed_count > \($0)\n\(finish)\n\\endif" }
+        let script = (["\\set claimed_count 0", claim + "\n\\aset"] + finishes + [release]).joined(separator: "\n")
         let scriptFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-bench-\(UUID()).sql")
         try script.write(to: scriptFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: scriptFile) }
