@@ -45,8 +45,15 @@ ALTER TABLE jobs ADD COLUMN slot smallint;
 
 CREATE INDEX jobs_queued_by_tenant ON jobs (tenant_id, priority DESC, run_at, job_id) WHERE state = 'queued';
 CREATE INDEX jobs_queued_run_at ON jobs (tenant_id, run_at) WHERE state = 'queued';
-CREATE INDEX jobs_running_by_worker ON jobs (worker_id) WHERE state = 'running';
 DROP INDEX jobs_ready;
+
+-- A queue table churns: vacuum it early so that dead entries do not pile up
+-- at the head of the queued-jobs indexes.
+ALTER TABLE jobs SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+-- No index on worker_id: a generic plan would prefer it to the primary key
+-- for "this job of this worker", and it fills with dead entries as a worker
+-- finishes thousands of jobs. Renewal finds a worker's jobs among the
+-- running ones (jobs_leases) instead.
 
 -- Slot rows follow each tenant's cap. Surplus slots are removed only when
 -- free; a held one goes when its holder releases it (claims never take a

@@ -100,7 +100,7 @@ struct QueueLifecycleTests {
             for round in 1...2 {
                 // A worker that claims both and dies without renewing its lease.
                 let claim = try await JobQueue.claim(
-                    worker: UUID(), task: 0, batchSize: 2, lease: .milliseconds(100), kinds: nil, on: db)
+                    worker: UUID(), task: 0, batchSize: 2, lease: .milliseconds(100), kinds: ["noop"], on: db)
                 #expect(claim.jobs.map(\.uniqueKey) == ["poison", "bystander"])
                 try await Task.sleep(for: .milliseconds(150))
                 #expect(try await JobQueue.reclaimExpired(on: db) == 2)

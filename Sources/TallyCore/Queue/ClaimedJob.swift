@@ -13,6 +13,22 @@ public struct ClaimedJob: Sendable, Hashable {
     public let arguments: String
     public let slot: Int
 
+    public init(
+        tenantID: Int64, jobID: Int64, kind: String, uniqueKey: String, runID: Int64?, priority: Int, attempts: Int,
+        maxAttempts: Int, arguments: String, slot: Int
+    ) {
+        self.tenantID = tenantID
+        self.jobID = jobID
+        self.kind = kind
+        self.uniqueKey = uniqueKey
+        self.runID = runID
+        self.priority = priority
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.arguments = arguments
+        self.slot = slot
+    }
+
     public static func == (lhs: ClaimedJob, rhs: ClaimedJob) -> Bool {
         lhs.tenantID == rhs.tenantID && lhs.jobID == rhs.jobID
     }

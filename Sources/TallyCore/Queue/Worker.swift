@@ -103,7 +103,7 @@ public final class Worker: Service, Sendable {
                 claim = try await pool.withConnection { connection in
                     try await JobQueue.claim(
                         worker: id, task: task, batchSize: configuration.batchSize, lease: configuration.lease,
-                        kinds: kinds, on: connection)
+                        kinds: kinds, kindsDecideTenant: configuration.kinds != nil, on: connection)
                 }
                 failures = 0
             } catch {

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// No-op jobs over several capped tenants, drained by `tally worker`
-/// processes, against pgbench running the same claim statement (and
+/// processes, against pgbench running the same claim statement, prepared as the workers prepare it (and
 /// equivalent finish and release statements) over as many connections.
 struct QueueBenchmark {
     struct Options {
@@ -93,46 +93,13 @@ struct QueueBenchmark {
     }
 
     func drainWithPgbench(clients: Int, on db: Connection) async throws -> Double {
-        let worker = UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")!
-        let workerExpression = "('00000000-0000-0000-0000-' || lpad(:client_id::text, 12, '0'))::uuid"
-        // The claim as the workers run it, but answering only how many jobs
-        // it took (pgbench keeps the last row's values), so that the script
-        // finishes exactly the jobs it claimed, as a worker does.
-        let claim = JobQueue.claimStatement(worker: worker, task: 0, batchSize: options.batch, lease: .seconds(30), kinds: ["noop"])
-            .inlined().replacingOccurrences(of: "'\(worker.uuidString)'", with: workerExpression)
-            .replacingOccurrences(of: "SELECT c.tenant_id AS candidate_tenant, claimed.*",
-                                  with: "SELECT count(claimed.job_id) OVER () AS claimed_count")
-        let finish = """
-            WITH done AS (
-                UPDATE jobs SET state = 'succeeded', finished_at = now(), lease_expires_at = NULL, slot = NULL
-                WHERE (tenant_id, job_id) = (SELECT tenant_id, job_id FROM jobs WHERE worker_id = \(workerExpression)
-                                             AND state = 'running' AND started_at IS NOT NULL ORDER BY job_id LIMIT 1)
-                RETURNING job_id
-            ),
-            started AS (
-                UPDATE jobs SET started_at = now(), attempts = attempts + 1
-                WHERE (tenant_id, job_id) = (SELECT tenant_id, job_id FROM jobs WHERE worker_id = \(workerExpression)
-                                             AND state = 'running' AND started_at IS NULL ORDER BY job_id LIMIT 1)
-                  AND EXISTS (SELECT 1 FROM done)
-            )
-            SELECT count(*)::int AS done FROM done;
-            """
-        let release = """
-            WITH released AS (
-                UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
-                WHERE holder_worker = \(workerExpression) RETURNING tenant_id
-            )
-            SELECT pg_notify('tally_jobs', '') FROM queue_tenants q JOIN released USING (tenant_id) WHERE q.ready_at <= now();
-            """
-        // pgbench reads multi-line SQL commands, each ended by a semicolon (or \aset).
-        let finishes = (0..<options.batch).map { "\\if :claimed_count > \($0)\n\(finish)\n\\endif" }
-        let script = (["\\set claimed_count 0", claim + "\n\\aset"] + finishes + [release]).joined(separator: "\n")
+        let script = PgbenchScript(batch: options.batch).text
         let scriptFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-bench-\(UUID()).sql")
         try script.write(to: scriptFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: scriptFile) }
         let transactions = max(1, options.jobs / (clients * options.batch))
         let pgbench = try launch("pgbench", [
-            "-n", "-M", "extended", "-c", "\(clients)", "-j", "2", "-t", "\(transactions)", "-f", scriptFile.path,
+            "-n", "-M", "prepared", "-c", "\(clients)", "-j", "2", "-t", "\(transactions)", "-f", scriptFile.path,
             ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "",
         ], quiet: true)
         pgbench.waitUntilExit()

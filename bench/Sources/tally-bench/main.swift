@@ -5,7 +5,10 @@ import TallyCore
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "print-claim" {
-    print(JobQueue.claimStatement(worker: UUID(), task: 0, batchSize: 10, lease: .seconds(30), kinds: ["noop"]).inlined() + ";")
+    // For EXPLAIN: the claim as a prepared statement and one execution of it.
+    let claim = JobQueue.claimStatement(worker: UUID(), task: 0, batchSize: 10, lease: .seconds(30), kinds: ["noop"], kindsDecideTenant: false)
+    print("PREPARE claim AS " + claim.text + ";")
+    print("EXPLAIN (ANALYZE) EXECUTE claim(" + claim.parameters.map { $0.map(quoteLiteral) ?? "NULL" }.joined(separator: ", ") + ");")
     exit(0)
 }
 guard arguments.first == "queue" else {

@@ -1,0 +1,65 @@
+import Foundation
+import Postgres
+import TallyCore
+
+/// A pgbench script that does what a worker task does for a batch of no-op
+/// jobs, with the workers' own statements: claim, finish each job (starting
+/// the next), release the slot. Values the workers pass as parameters come
+/// from pgbench variables: the client's id makes its worker id, and the
+/// claim answers (as one row, which pgbench keeps with \aset) how many jobs
+/// it took, their ids, tenant and slot.
+struct PgbenchScript {
+    let batch: Int
+
+    private static let worker = UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")!
+    private static let workerExpression = "('00000000-0000-0000-0000-' || lpad(:client_id::text, 12, '0'))::uuid"
+    private static let tenant: Int64 = 911_000_001
+    private static let job: Int64 = 911_000_002
+    private static let next: Int64 = 911_000_003
+    private static let slot = 911
+
+    var text: String {
+        var lines = ["\\set claimed_count 0", claim + "\n\\aset"]
+        for index in 0..<batch {
+            lines.append("\\if :claimed_count > \(index)")
+            lines.append(finish(index: index) + ";")
+            lines.append("\\endif")
+        }
+        lines.append("\\if :claimed_count > 0")
+        lines.append(Self.substitute(JobQueue.releaseStatement(tenantID: Self.tenant, slot: Self.slot, worker: Self.worker)) + ";")
+        lines.append("\\endif")
+        return lines.joined(separator: "\n")
+    }
+
+    private var claim: String {
+        let statement = JobQueue.claimStatement(
+            worker: Self.worker, task: 0, batchSize: batch, lease: .seconds(30), kinds: ["noop"], kindsDecideTenant: false)
+        let text = Self.substitute(statement)
+        guard let tail = text.range(of: "SELECT c.tenant_id AS candidate_tenant, claimed.*") else {
+            fatalError("the claim statement changed: update PgbenchScript")
+        }
+        return text[..<tail.lowerBound] + """
+            SELECT count(claimed.job_id) AS claimed_count,
+                   coalesce(array_agg(claimed.job_id ORDER BY claimed.priority DESC, claimed.run_at, claimed.job_id), '{}') AS ids,
+                   coalesce(min(claimed.tenant_id), 0) AS tenant, coalesce(min(claimed.slot), 0) AS slot
+            FROM candidate c LEFT JOIN claimed ON true
+            """
+    }
+
+    private func finish(index: Int) -> String {
+        let job = ClaimedJob(tenantID: Self.tenant, jobID: Self.job, kind: "noop", uniqueKey: "", runID: nil, priority: 0,
+                             attempts: 1, maxAttempts: 8, arguments: "{}", slot: Self.slot)
+        let next = ClaimedJob(tenantID: Self.tenant, jobID: Self.next, kind: "noop", uniqueKey: "", runID: nil, priority: 0,
+                              attempts: 0, maxAttempts: 8, arguments: "{}", slot: Self.slot)
+        return Self.substitute(JobQueue.finishStatement(job, .finished(.succeeded, message: nil), worker: Self.worker, startingNext: next))
+            .replacingOccurrences(of: "'\(Self.job)'", with: "(:ids::bigint[])[\(index + 1)]")
+            .replacingOccurrences(of: "'\(Self.next)'", with: "(:ids::bigint[])[\(index + 2)]")
+    }
+
+    private static func substitute(_ statement: SQL) -> String {
+        statement.inlined()
+            .replacingOccurrences(of: "'\(worker.uuidString)'", with: workerExpression)
+            .replacingOccurrences(of: "'\(tenant)'", with: ":tenant")
+            .replacingOccurrences(of: "'\(slot)'", with: ":slot")
+    }
+}
