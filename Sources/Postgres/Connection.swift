@@ -258,22 +258,23 @@ public final class Connection: @unchecked Sendable {
 
     /// Whether the connection can take a statement now, checked without a
     /// round trip: a server that closed the session has left an error and
-    /// an end-of-file on the socket, which `PQconsumeInput` notices.
-    public func isHealthy() async -> Bool {
-        (try? await onThread { [self] in
-            guard PQstatus(pgconn) == CONNECTION_OK, PQtransactionStatus(pgconn) == PQTRANS_IDLE else { return false }
-            // A terminated session leaves an error message, then end-of-file:
-            // the first read takes the message, a later one meets the end.
-            for _ in 0..<4 {
-                var descriptor = pollfd(fd: PQsocket(pgconn), events: Int16(POLLIN), revents: 0)
-                guard poll(&descriptor, 1, 0) > 0 else { break }
-                guard PQconsumeInput(pgconn) == 1 else { return false }
-            }
-            // PQconsumeInput only reads; PQisBusy parses what was read, which
-            // hands a FATAL message to the notice collector.
-            _ = PQisBusy(pgconn)
-            return PQstatus(pgconn) == CONNECTION_OK && !notices.sawFatal
-        }) ?? false
+    /// an end-of-file on the socket, which `PQconsumeInput` notices. Only
+    /// non-blocking libpq calls, so it runs on the caller's thread; call it
+    /// only while no statement of this connection is running (the pool
+    /// does, between loans).
+    public func checkHealth() -> Bool {
+        guard PQstatus(pgconn) == CONNECTION_OK, PQtransactionStatus(pgconn) == PQTRANS_IDLE else { return false }
+        // A terminated session leaves an error message, then end-of-file:
+        // the first read takes the message, a later one meets the end.
+        for _ in 0..<4 {
+            var descriptor = pollfd(fd: PQsocket(pgconn), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { break }
+            guard PQconsumeInput(pgconn) == 1 else { return false }
+        }
+        // PQconsumeInput only reads; PQisBusy parses what was read, which
+        // hands a FATAL message to the notice collector.
+        _ = PQisBusy(pgconn)
+        return PQstatus(pgconn) == CONNECTION_OK && !notices.sawFatal
     }
 
     // MARK: Notifications

@@ -43,10 +43,10 @@ public final class ConnectionPool: Sendable {
         let connection = try await checkOut()
         do {
             let result = try await body(connection)
-            await checkIn(connection)
+            checkIn(connection)
             return result
         } catch {
-            await checkIn(connection)
+            checkIn(connection)
             throw error
         }
     }
@@ -79,7 +79,7 @@ public final class ConnectionPool: Sendable {
         while true {
             switch grant {
             case .connection(let connection):
-                if await connection.isHealthy() { return connection }
+                if connection.checkHealth() { return connection }
                 grant = .open
             case .open:
                 do {
@@ -134,8 +134,8 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    private func checkIn(_ connection: Connection) async {
-        guard await connection.isHealthy() else {
+    private func checkIn(_ connection: Connection) {
+        guard connection.checkHealth() else {
             releaseSlot()
             return
         }

@@ -77,21 +77,18 @@ extension JobQueue {
             """, name: "hand back jobs")
     }
 
-    /// Frees the slot a task held; wakes idle workers if its tenant has more work.
+    /// Frees the slot a task held. No notification: the task that frees a
+    /// slot claims again at once, and a tenant whose jobs go back to the
+    /// queue (hand-back at shutdown) is announced by the requeue trigger.
     public static func releaseSlot(tenantID: Int64, slot: Int, worker: UUID, on connection: Connection) async throws {
         try await connection.execute(releaseStatement(tenantID: tenantID, slot: slot, worker: worker), name: "release slot", prepared: true)
     }
 
     public static func releaseStatement(tenantID: Int64, slot: Int, worker: UUID) -> SQL {
         """
-            WITH released AS (
-                UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
-                WHERE tenant_id = \(tenantID) AND slot = \(slot) AND holder_worker = \(worker)
-                RETURNING tenant_id
-            )
-            SELECT pg_notify('tally_jobs', '') FROM queue_tenants q JOIN released USING (tenant_id)
-            WHERE q.ready_at <= now()
-            """
+        UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
+        WHERE tenant_id = \(tenantID) AND slot = \(slot) AND holder_worker = \(worker)
+        """
     }
 }
 
