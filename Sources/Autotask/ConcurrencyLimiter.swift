@@ -59,3 +59,8 @@ actor ConcurrencyLimiter {
         lines[key] = line.holders == 0 && line.waiters.isEmpty ? nil : line
     }
 }
+
+extension ConcurrencyLimiter {
+    func holders(for key: String) -> Int { lines[key]?.holders ?? 0 }
+    func waiting(for key: String) -> Int { lines[key]?.waiters.count ?? 0 }
+}

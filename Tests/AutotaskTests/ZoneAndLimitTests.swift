@@ -1,0 +1,83 @@
+@testable import Autotask
+import Foundation
+import TallySim
+import Testing
+
+@Suite("Zones, thread limit and hourly budget")
+struct ZoneAndLimitTests {
+    @Test func rediscoversAMovedZone() async throws {
+        try await Fixture.with { f in
+            let at = f.client.session(Fixture.full)
+            #expect(try await at.zoneBaseURL().absoluteString.lowercased().hasSuffix("/ws2/atservicesrest/v1.0/"))
+            _ = try await at.companies()
+            #expect(await f.state.move(database: "acme", toZone: 3))
+            #expect(try await at.companies().count == 3)
+            #expect(try await at.zoneBaseURL().absoluteString.lowercased().hasSuffix("/ws3/atservicesrest/v1.0/"))
+            let entities = await f.records.records.map(\.entity)
+            #expect(entities.filter { $0 == "zoneInformation" }.count == 2)
+            #expect(entities.filter { $0 == "Companies" }.count == 3)  // one answered "wrong zone"
+        }
+    }
+
+    @Test func tenConcurrentCallersStayWithinThree() async throws {
+        try await Fixture.with { f in
+            await f.state.setFaults(try FaultSpec(parsing: "latency=40"))
+            let at = f.client.session(Fixture.full)
+            _ = try await at.zoneBaseURL()
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<10 { group.addTask { try await at.contracts(ids: [Fixture.recurring]).count } }
+                for try await count in group { #expect(count == 1) }
+            }
+            let stats = await f.state.statistics()
+            #expect(stats.maxConcurrency["api@acme.example contracts"] == 3)
+            #expect(stats.refusals.isEmpty)
+            #expect(stats.requests["acme"]?["Contracts"] == 10)
+        }
+    }
+
+    @Test func simulatorRefusesAFourthConcurrentRequest() async throws {
+        // A client allowed 10 at once shows that the simulator enforces Autotask's 3.
+        try await Fixture.with(maxConcurrent: 10) { f in
+            await f.state.setFaults(try FaultSpec(parsing: "latency=150"))
+            let at = f.client.session(Fixture.full)
+            _ = try await at.zoneBaseURL()
+            let reasons = await withTaskGroup(of: AutotaskError.Reason?.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { await Fixture.autotaskError { _ = try await at.services() }?.reason }
+                }
+                return await group.reduce(into: [AutotaskError.Reason?]()) { $0.append($1) }
+            }
+            #expect(reasons.contains(.threadLimit))
+            #expect(reasons.filter { $0 == nil }.count >= 3)
+            #expect(await f.state.statistics().maxConcurrency["api@acme.example services"] == 3)
+        }
+    }
+
+    @Test func budgetSlowsPastHalfAndRefusesAtFull() async throws {
+        try await Fixture.with { f in
+            #expect(await f.state.setBudget(database: "acme", hourlyBudget: 10))
+            let at = f.client.session(Fixture.full)
+            let clock = ContinuousClock()
+            var durations: [Duration] = []
+            for _ in 0..<10 {
+                let started = clock.now
+                _ = try await at.services()
+                durations.append(clock.now - started)
+            }
+            // Budget latency is 100 ms per call past half, 200 ms past three quarters.
+            #expect(durations.prefix(5).allSatisfy { $0 < .milliseconds(100) })
+            #expect(durations[5..<7].allSatisfy { $0 >= .milliseconds(100) })
+            #expect(durations[8...].allSatisfy { $0 >= .milliseconds(200) })
+
+            let refused = await Fixture.autotaskError { _ = try await at.services() }
+            #expect(refused?.reason == .budgetExhausted && refused?.isTransient == true && refused?.status == 429)
+            #expect(refused?.retryAfter != nil)
+
+            // thresholdInformation is refused too once the budget is spent; raise it and look.
+            #expect(await f.state.setBudget(database: "acme", hourlyBudget: 100))
+            let threshold = try await at.thresholdInformation()
+            #expect(threshold.externalRequestThreshold == 100)
+            #expect(threshold.currentTimeframeRequestCount == 11)
+        }
+    }
+}
