@@ -56,7 +56,9 @@ extension AutotaskSession {
         return rows.filter { $0.covers(day) }
     }
 
-    /// Posts a change of units; answers the new adjustment's id.
+    /// Posts a change of units; answers the new adjustment's id. Autotask adds the
+    /// service to the contract when it is missing (ContractServiceAdjustments entity
+    /// page), so check `contractServices` first when that must not happen.
     public func createContractServiceAdjustment(_ adjustment: ContractServiceAdjustment) async throws -> Int {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -67,8 +69,12 @@ extension AutotaskSession {
     }
 
     /// The database's API usage in the current hour.
+    ///
+    /// APIS.md names the path `Internal/thresholdInformation`; Autotask's swagger
+    /// (ThresholdApiIntegration) has `GET /V1.0/ThresholdInformation`, and the
+    /// documentation wins.
     public func thresholdInformation() async throws -> ThresholdInformation {
-        let data = try await send(.GET, entity: "Internal", path: "Internal/thresholdInformation")
+        let data = try await send(.GET, entity: "ThresholdInformation", path: "ThresholdInformation")
         return try decode(ThresholdInformation.self, from: data, entity: "thresholdInformation")
     }
 }

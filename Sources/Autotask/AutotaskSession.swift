@@ -8,13 +8,18 @@ public struct AutotaskSession: Sendable {
 
     /// The zone's versioned base URL, looked up once and cached.
     public func zoneBaseURL() async throws -> URL {
-        if let cached = await client.zones.zone(for: credentials.userName) { return cached }
-        return try await discoverZone()
+        try await client.zones.zone(for: credentials.userName) { try await lookUpZone() }
     }
 
-    /// Looks the user's zone up (`GET zoneInformation?user=`, no credentials needed).
+    /// Forgets the cached zone and looks it up again.
     @discardableResult
-    public func discoverZone() async throws -> URL {
+    public func rediscoverZone() async throws -> URL {
+        await client.zones.forget(credentials.userName)
+        return try await zoneBaseURL()
+    }
+
+    /// `GET zoneInformation?user=` on the lookup host (no credentials needed).
+    private func lookUpZone() async throws -> URL {
         var components = URLComponents(
             url: client.configuration.zoneLookupURL.appendingPathComponent("V1.0/zoneInformation"),
             resolvingAgainstBaseURL: false)!
@@ -23,7 +28,7 @@ public struct AutotaskSession: Sendable {
         let response = try await client.transmit(call, credentials: nil)
         guard response.status == 200 else {
             let errors = Self.errors(in: response.body)
-            if response.status >= 500 && !ErrorClassifier.isBare(errors.joined().lowercased()) || response.status == 404 {
+            if response.status == 500 && !ErrorClassifier.isBare(errors.joined().lowercased()) {
                 // Autotask answers an unknown user with 500 "Zone information could not be determined".
                 throw AutotaskError(
                     reason: .badCredentials,
@@ -36,7 +41,6 @@ public struct AutotaskSession: Sendable {
         guard let base = ZoneURL.versionedBase(from: info.url) else {
             throw AutotaskError(reason: .invalidResponse, message: "Autotask answered a zone URL that is not a URL.", request: call.summary)
         }
-        await client.zones.remember(base, for: credentials.userName)
         return base
     }
 
@@ -69,8 +73,7 @@ public struct AutotaskSession: Sendable {
             let mayBeZone = error.reason == .wrongZone || error.reason == .badCredentials
             if mayBeZone && !rediscovered && absoluteURL == nil {
                 rediscovered = true
-                await client.zones.forget(credentials.userName)
-                let newBase = try await discoverZone()
+                let newBase = try await rediscoverZone()
                 if newBase != base { continue }
             }
             throw error

@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Autotask reports many validation failures as HTTP 500 with a message, and some
 /// failures as a bare "Internal Server Error"; the status alone is not enough, so the
-/// text is read too. An unknown user name or integration code is also a 500
-/// (integrators' reports), while a wrong secret is a 401.
+/// text is read too. APIS.md says bad credentials answer 401; integrators report that
+/// only a wrong secret does, while an unknown user name or integration code answers
+/// 500 with a message — both are read as bad credentials here.
 enum ErrorClassifier {
     static func classify(
         status: Int, errors: [String], retryAfter: Duration?, request: AutotaskError.RequestSummary

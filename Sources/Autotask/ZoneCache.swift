@@ -1,12 +1,24 @@
 import Foundation
 
-/// Zone base URLs (`…/ATServicesRest/V1.0/`) per API user.
+/// Zone base URLs (`…/ATServicesRest/V1.0/`) per API user. Concurrent callers of a
+/// user without a known zone share one lookup.
 actor ZoneCache {
     private var zones: [String: URL] = [:]
+    private var lookups: [String: Task<URL, any Error>] = [:]
 
     func zone(for userName: String) -> URL? { zones[userName.lowercased()] }
 
-    func remember(_ url: URL, for userName: String) { zones[userName.lowercased()] = url }
+    func zone(for userName: String, lookUp: @escaping @Sendable () async throws -> URL) async throws -> URL {
+        let key = userName.lowercased()
+        if let known = zones[key] { return known }
+        if let running = lookups[key] { return try await running.value }
+        let lookup = Task { try await lookUp() }
+        lookups[key] = lookup
+        defer { lookups[key] = nil }
+        let url = try await lookup.value
+        zones[key] = url
+        return url
+    }
 
     func forget(_ userName: String) { zones[userName.lowercased()] = nil }
 }

@@ -128,6 +128,7 @@ enum APIRoute: Sendable {
 
     init?(path: [String], method: HTTPRequest.Method) {
         switch (path.count, method) {
+        // Autotask's swagger has `ThresholdInformation`; APIS.md names `Internal/thresholdInformation`. Both answer.
         case (2, .get) where path == ["internal", "thresholdinformation"], (1, .get) where path == ["thresholdinformation"]:
             self = .threshold
             return
@@ -154,7 +155,7 @@ enum APIRoute: Sendable {
     var entity: String {
         switch self {
         case .query(let e, _), .item(let e, _), .create(let e, _): e
-        case .threshold: "Internal"
+        case .threshold: "ThresholdInformation"
         }
     }
 }

@@ -23,11 +23,12 @@ struct ZoneAndLimitTests {
         try await Fixture.with { f in
             await f.state.setFaults(try FaultSpec(parsing: "latency=40"))
             let at = f.client.session(Fixture.full)
-            _ = try await at.zoneBaseURL()
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<10 { group.addTask { try await at.contracts(ids: [Fixture.recurring]).count } }
                 for try await count in group { #expect(count == 1) }
             }
+            // The ten callers shared one zone lookup.
+            #expect(await f.records.count(entity: "zoneInformation") == 1)
             let stats = await f.state.statistics()
             #expect(stats.maxConcurrency["api@acme.example contracts"] == 3)
             #expect(stats.refusals.isEmpty)
