@@ -49,9 +49,9 @@ struct Fixture {
 
     static func with<T>(
         world: SimWorld = Fixture.world(), requestTimeout: Duration = .seconds(5), maxConcurrent: Int = 3,
-        _ body: (Fixture) async throws -> T
+        budgetLatencyMilliseconds: Int = 100, _ body: (Fixture) async throws -> T
     ) async throws -> T {
-        let simulator = try await SimServer.start(state: SimState(world: world, budgetLatencyMilliseconds: 100))
+        let simulator = try await SimServer.start(state: SimState(world: world, budgetLatencyMilliseconds: budgetLatencyMilliseconds))
         let log = RequestLog()
         let configuration = AutotaskConfiguration(
             zoneLookupURL: URL(string: simulator.lookupURL)!, connectTimeout: .seconds(2), requestTimeout: requestTimeout,
