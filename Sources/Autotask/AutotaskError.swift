@@ -81,10 +81,9 @@ public struct AutotaskError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = message
-        if reason == .serverError || reason == .invalidResponse, let request {
-            text += " (request: \(request))"
+        guard reason == .invalidResponse || reason == .serverError, let request, !message.contains(request.description) else {
+            return message
         }
-        return text
+        return message + " (request: \(request))"
     }
 }

@@ -24,7 +24,7 @@ public struct AutotaskSession: Sendable {
             url: client.configuration.zoneLookupURL.appendingPathComponent("V1.0/zoneInformation"),
             resolvingAgainstBaseURL: false)!
         components.queryItems = [URLQueryItem(name: "user", value: credentials.userName)]
-        let call = Call(method: .GET, entity: "zoneInformation", url: components.url!, body: nil, ids: [])
+        let call = Call(method: .GET, userName: credentials.userName, entity: "zoneInformation", url: components.url!, body: nil, ids: [])
         let response = try await client.transmit(call, credentials: nil)
         guard response.status == 200 else {
             let errors = Self.errors(in: response.body)
@@ -61,7 +61,7 @@ public struct AutotaskSession: Sendable {
             } else {
                 url = URL(string: path ?? entity, relativeTo: base)!.absoluteURL
             }
-            let call = Call(method: method, entity: entity, url: url, body: body, ids: ids)
+            let call = Call(method: method, userName: credentials.userName, entity: entity, url: url, body: body, ids: ids)
             let response = try await client.limiter.withPermit(for: credentials.userName.lowercased() + "\u{0}" + entity.lowercased()) {
                 try await client.transmit(call, credentials: credentials)
             }

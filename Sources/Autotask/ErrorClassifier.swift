@@ -58,7 +58,7 @@ enum ErrorClassifier {
         text: String, make error: (AutotaskError.Reason, String) -> AutotaskError
     ) -> AutotaskError {
         if text.contains("zone") {
-            return error(.wrongZone, "Autotask says this API user is not in the zone called; the zone is looked up again.")
+            return error(.wrongZone, "Autotask answered that the API user is not in the zone Tally called, even after looking the zone up again: check that the API user is active in Autotask, then retry.")
         }
         if text.contains("integrationcode") || text.contains("integration code") || text.contains("user name")
             || text.contains("username")

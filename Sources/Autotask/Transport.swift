@@ -14,6 +14,8 @@ struct RawResponse: Sendable {
 /// A request to send: where, and what to say about it in records and errors.
 struct Call: Sendable {
     var method: HTTPMethod
+    /// The API user the call is for (also for the zone lookup, which sends no credentials).
+    var userName: String
     /// Object endpoint, for the limiter, the record and error texts.
     var entity: String
     var url: URL
@@ -49,6 +51,8 @@ extension AutotaskClient {
             let response = try await http.execute(request, deadline: deadline, logger: nil)
             let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
             result = .success(RawResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer.readableBytesView)))
+        } catch let error as HTTPClientError where error == .cancelled {
+            result = .failure(CancellationError())
         } catch let error as HTTPClientError {
             result = .failure(Self.transportError(error, call: call))
         } catch is CancellationError {
@@ -64,7 +68,7 @@ extension AutotaskClient {
             metadata: ["method": "\(call.method.rawValue)", "entity": "\(call.entity)", "status": "\(status.map(String.init) ?? "none")"])
         if let onRequest = configuration.onRequest {
             await onRequest(AutotaskRequestRecord(
-                userName: credentials?.userName ?? "", entity: call.entity, method: call.method.rawValue,
+                userName: call.userName, entity: call.entity, method: call.method.rawValue,
                 status: status, duration: clock.now - started))
         }
         return try result.get()

@@ -41,6 +41,11 @@ struct SimFilter: Sendable, Codable {
     var field: String?
     var value: JSONValue?
     var items: [SimFilter]?
+    /// `in`/`notIn` values as numbers and lower-cased strings, for lookups in constant time.
+    private var numberSet: Set<Double> = []
+    private var stringSet: Set<String> = []
+
+    enum CodingKeys: String, CodingKey { case op, field, value, items }
 
     init(json: JSONValue) throws {
         guard let op = json["op"]?.stringValue?.lowercased() else { throw SimQueryError.malformed("A filter condition has no op.") }
@@ -51,6 +56,18 @@ struct SimFilter: Sendable, Codable {
         let known = ["eq", "noteq", "gt", "gte", "lt", "lte", "beginswith", "endswith", "contains", "exist", "notexist", "in", "notin", "and", "or"]
         guard known.contains(op) else { throw SimQueryError.malformed("Unknown filter operator \(op).") }
         if op != "and" && op != "or" && field == nil { throw SimQueryError.malformed("Filter condition \(op) has no field.") }
+        if op == "in" || op == "notin" {
+            guard case .array(let values)? = value else { throw SimQueryError.malformed("Filter condition \(op) needs a list of values.") }
+            for v in values {
+                switch v {
+                case .number(let n): numberSet.insert(n)
+                case .string(let s):
+                    stringSet.insert(s.lowercased())
+                    if let n = Double(s) { numberSet.insert(n) }
+                default: break
+                }
+            }
+        }
     }
 
     var conditionCount: Int {
@@ -70,8 +87,12 @@ struct SimFilter: Sendable, Codable {
         case "exist": return actual != .null
         case "notexist": return actual == .null
         case "in", "notin":
-            guard case .array(let values)? = value else { return false }
-            let found = values.contains { Self.compare(actual, $0) == 0 }
+            let found: Bool
+            switch actual {
+            case .number(let n): found = numberSet.contains(n)
+            case .string(let s): found = stringSet.contains(s.lowercased())
+            default: found = false
+            }
             return op == "in" ? found : !found
         default: break
         }

@@ -73,11 +73,11 @@ extension SimState {
         inFlight[key, default: 0] += 1
         maxInFlight[key] = max(maxInFlight[key] ?? 0, inFlight[key]!)
 
+        // Autotask adds about 0.5 s a call from 50 % of the threshold and 1 s from 75 %.
         var delay = faults.latencyMilliseconds
-        if used + 1 > budget * 3 / 4 {
-            delay += 2 * budgetLatencyMilliseconds
-        } else if used + 1 > budget / 2 {
-            delay += budgetLatencyMilliseconds
+        if used + 1 > budget / 2 {
+            delay += (used + 1 > budget * 3 / 4 ? 2 : 1) * budgetLatencyMilliseconds
+            budgetSlowed[databaseName, default: 0] += 1
         }
         let fault: FaultAction =
             random.chance(faults.hangRate) ? .hang(milliseconds: faults.hangMilliseconds)

@@ -17,6 +17,8 @@ public struct SimStatistics: Sendable, Codable {
     public var hourlyUsage: [String: Int]
     /// "threadLimit" / "threshold" → refusals.
     public var refusals: [String: Int]
+    /// database → calls slowed down for being past half of the hourly budget.
+    public var budgetSlowed: [String: Int]
 }
 
 extension SimState {
@@ -41,7 +43,7 @@ extension SimState {
         let now = Date()
         var usage: [String: Int] = [:]
         for name in databases.keys { usage[name] = usedThisHour(name, now: now) }
-        return SimStatistics(requests: requestCounts, maxConcurrency: maxInFlight, hourlyUsage: usage, refusals: refusals)
+        return SimStatistics(requests: requestCounts, maxConcurrency: maxInFlight, hourlyUsage: usage, refusals: refusals, budgetSlowed: budgetSlowed)
     }
 
     /// The world as it stands now (adjustments included), e.g. to save and reload.

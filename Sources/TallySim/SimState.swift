@@ -27,6 +27,7 @@ public actor SimState {
     var inFlight: [String: Int] = [:]
     var maxInFlight: [String: Int] = [:]
     var refusals: [String: Int] = [:]
+    var budgetSlowed: [String: Int] = [:]
 
     public init(world: SimWorld = SimWorld(), hourlyBudget: Int = 10_000, budgetLatencyMilliseconds: Int = 500, faults: FaultSpec = FaultSpec()) {
         defaultHourlyBudget = hourlyBudget
@@ -60,6 +61,7 @@ public actor SimState {
         requestCounts = [:]
         maxInFlight = [:]
         refusals = [:]
+        budgetSlowed = [:]
         for name in databases.keys { databases[name]?.window = [] }
     }
 
@@ -76,7 +78,11 @@ public actor SimState {
 
     public func currentFaults() -> FaultSpec { faults }
 
-    public func setToday(_ day: SimDay?) { fixedToday = day }
+    public func setToday(_ day: SimDay?) {
+        fixedToday = day
+        // Rows reach a year past today.
+        for name in databases.keys { databases[name]?.unitRows = nil }
+    }
 
     public func setBudget(database: String, hourlyBudget: Int?) -> Bool {
         guard databases[database] != nil else { return false }

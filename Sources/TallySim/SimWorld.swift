@@ -140,3 +140,21 @@ public struct SimAdjustment: Sendable, Codable {
     public var unitChange: Int
     public var postedBy: String?
 }
+
+extension SimDatabase {
+    /// Lists left out of a world file are empty.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try c.decode(String.self, forKey: .name),
+            zone: try c.decodeIfPresent(Int.self, forKey: .zone) ?? 1,
+            ci: try c.decodeIfPresent(Int.self, forKey: .ci),
+            hourlyBudget: try c.decodeIfPresent(Int.self, forKey: .hourlyBudget),
+            users: try c.decodeIfPresent([SimUser].self, forKey: .users) ?? [],
+            companies: try c.decodeIfPresent([SimCompany].self, forKey: .companies) ?? [],
+            services: try c.decodeIfPresent([SimService].self, forKey: .services) ?? [],
+            contracts: try c.decodeIfPresent([SimContract].self, forKey: .contracts) ?? [],
+            contractServices: try c.decodeIfPresent([SimContractService].self, forKey: .contractServices) ?? [],
+            adjustments: try c.decodeIfPresent([SimAdjustment].self, forKey: .adjustments))
+    }
+}

@@ -77,7 +77,7 @@ struct ErrorClassificationTests {
     }
 
     @Test func injectedFaultsAreTransient() async throws {
-        try await Fixture.with(requestTimeout: .milliseconds(400)) { f in
+        try await Fixture.with { f in
             let at = f.client.session(Fixture.full)
             _ = try await at.companies()  // zone cached before the faults start
 
@@ -91,8 +91,11 @@ struct ErrorClassificationTests {
             let unavailable = await Fixture.autotaskError { _ = try await at.services() }
             #expect(unavailable?.reason == .serverError && unavailable?.isTransient == true && unavailable?.status == 503)
 
-            await f.state.setFaults(try FaultSpec(parsing: "hang=1,hangFor=1200"))
-            let hang = await Fixture.autotaskError { _ = try await at.services() }
+            await f.state.setFaults(try FaultSpec(parsing: "hang=1,hangFor=2500"))
+            let impatient = AutotaskClient(configuration: AutotaskConfiguration(
+                zoneLookupURL: URL(string: f.simulator.lookupURL)!, requestTimeout: .milliseconds(500)))
+            let hang = await Fixture.autotaskError { _ = try await impatient.session(Fixture.full).services() }
+            try await impatient.shutdown()
             #expect(hang?.reason == .timeout && hang?.isTransient == true)
 
             await f.state.setFaults(try FaultSpec(parsing: "outage=on"))

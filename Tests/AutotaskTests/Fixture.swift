@@ -48,7 +48,7 @@ struct Fixture {
     var state: SimState { simulator.state }
 
     static func with<T>(
-        world: SimWorld = Fixture.world(), requestTimeout: Duration = .seconds(5), maxConcurrent: Int = 3,
+        world: SimWorld = Fixture.world(), requestTimeout: Duration = .seconds(30), maxConcurrent: Int = 3,
         budgetLatencyMilliseconds: Int = 100, _ body: (Fixture) async throws -> T
     ) async throws -> T {
         let simulator = try await SimServer.start(state: SimState(world: world, budgetLatencyMilliseconds: budgetLatencyMilliseconds))
