@@ -33,6 +33,9 @@ struct APIRoutes: Sendable {
         guard let route = APIRoute(path: path, method: request.method) else {
             return Self.response(.errors(404, "No HTTP resource was found that matches the request URI."))
         }
+        if request.method == .post, request.headers[.contentType]?.lowercased().hasPrefix("application/json") != true {
+            return Self.response(.errors(415, "The request entity's media type is not supported: send Content-Type: application/json."))
+        }
         let gate = await state.admit(
             userName: request.headers[HTTPField.Name("UserName")!],
             secret: request.headers[HTTPField.Name("Secret")!],

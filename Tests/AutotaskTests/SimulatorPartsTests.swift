@@ -72,6 +72,8 @@ struct SimulatorPartsTests {
             let lookup = try await call(.GET, "/atservicesrest/v1.0/ZONEINFORMATION?user=api@db2.example")
             #expect(lookup.0 == 200 && lookup.1.contains("/ws3/ATServicesRest/"))
             #expect(try await call(.GET, "/ATServicesRest/V1.0/zoneInformation?user=nobody").0 == 500)
+            // A query without Content-Type: application/json is refused, as Autotask does.
+            #expect(try await call(.POST, "/ws3/ATServicesRest/V1.0/Companies/query", #"{"filter":[]}"#).0 == 415)
             #expect(try await call(.GET, "/_sim/databases/db2/adjustments").1.hasPrefix("["))
             #expect(try await call(.POST, "/_sim/reset").0 == 200)
             #expect(try await call(.GET, "/_sim/databases/db2/units").0 == 404)
