@@ -54,9 +54,15 @@ struct SimulatorPartsTests {
     @Test func adminAPI() async throws {
         let simulator = try await SimServer.start(state: SimState())
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-        func call(_ method: HTTPMethod, _ path: String, _ body: String? = nil) async throws -> (Int, String) {
+        func call(_ method: HTTPMethod, _ path: String, _ body: String? = nil, as user: String? = nil) async throws -> (Int, String) {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(simulator.port)\(path)")
             request.method = method
+            if let user {
+                request.headers.add(name: "UserName", value: user)
+                request.headers.add(name: "Secret", value: "secret-db2")
+                request.headers.add(name: "ApiIntegrationCode", value: "IC-db2")
+                request.headers.add(name: "Content-Type", value: "application/json")
+            }
             if let body { request.body = .bytes(ByteBuffer(string: body)) }
             let response = try await http.execute(request, timeout: .seconds(5))
             let buffer = try await response.body.collect(upTo: 10 << 20)
@@ -74,7 +80,21 @@ struct SimulatorPartsTests {
             #expect(try await call(.GET, "/ATServicesRest/V1.0/zoneInformation?user=nobody").0 == 500)
             // A query without Content-Type: application/json is refused, as Autotask does.
             #expect(try await call(.POST, "/ws3/ATServicesRest/V1.0/Companies/query", #"{"filter":[]}"#).0 == 415)
-            #expect(try await call(.GET, "/_sim/databases/db2/adjustments").1.hasPrefix("["))
+            // The other ways in: GET query with ?search=, query/count, the child path for adjustments.
+            let user = "api@db2.example"
+            let search = #"{"filter":[{"op":"in","field":"id","value":[2001001,2001003]}]}"#
+                .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let found = try await call(.GET, "/ws3/atservicesrest/v1.0/companies/query?search=\(search)", as: user)
+            #expect(found.0 == 200 && found.1.contains("2001001") && found.1.contains("2001003") && !found.1.contains("2001002"))
+            let count = try await call(.POST, "/ws3/ATServicesRest/V1.0/Contracts/query/count", #"{"filter":[{"op":"exist","field":"id"}]}"#, as: user)
+            #expect(count.1 == #"{"queryCount":4}"#)
+            let worldText = try await call(.GET, "/_sim/world").1
+            let world = try JSONDecoder().decode(SimWorld.self, from: Data(worldText.utf8))
+            let contract = try #require(world.databases.first { $0.name == "db2" }?.contracts.first { $0.contractType == 7 && $0.status == 1 })
+            let adjustment = #"{"serviceID":2000001,"effectiveDate":"\#(contract.startDate)T00:00:00","unitChange":3}"#
+            let created = try await call(.POST, "/ws3/ATServicesRest/V1.0/Contracts/\(contract.id)/ServiceAdjustments", adjustment, as: user)
+            #expect(created.0 == 200 && created.1.hasPrefix(#"{"itemId":"#))
+            #expect(try await call(.GET, "/_sim/databases/db2/adjustments").1.contains(#""postedBy":"api@db2.example""#))
             #expect(try await call(.POST, "/_sim/reset").0 == 200)
             #expect(try await call(.GET, "/_sim/databases/db2/units").0 == 404)
         } catch {
