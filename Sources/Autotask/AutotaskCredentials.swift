@@ -1,5 +1,6 @@
-/// One API user of one Autotask database. `description` never shows the secret.
-public struct AutotaskCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+/// One API user of one Autotask database. Neither `description`, `debugDescription`
+/// nor a mirror (`dump`) shows the secret.
+public struct AutotaskCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var userName: String
     public var integrationCode: String
     public var secret: String
@@ -12,4 +13,7 @@ public struct AutotaskCredentials: Sendable, Hashable, CustomStringConvertible, 
 
     public var description: String { "AutotaskCredentials(userName: \(userName), secret: <redacted>)" }
     public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["userName": userName, "integrationCode": integrationCode, "secret": "<redacted>"])
+    }
 }

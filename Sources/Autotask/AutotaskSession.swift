@@ -99,10 +99,16 @@ public struct AutotaskSession: Sendable {
         return text.isEmpty ? [] : [text]
     }
 
-    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+    /// `Retry-After` as seconds or as an HTTP date.
+    static func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
         guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value) { return .milliseconds(Int64(seconds * 1000)) }
-        return nil
+        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "GMT")
+        format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = format.date(from: value) else { return nil }
+        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
     }
 
     static func sameOrigin(_ a: URL, _ b: URL) -> Bool {

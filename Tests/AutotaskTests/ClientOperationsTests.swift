@@ -91,7 +91,9 @@ struct ClientOperationsTests {
     }
 
     @Test func credentialsNeverShowTheSecret() {
-        let text = "\(Fixture.full) \(String(reflecting: Fixture.full))"
+        var dumped = ""
+        dump(Fixture.full, to: &dumped)
+        let text = "\(Fixture.full) \(String(reflecting: Fixture.full)) \(dumped) \(Fixture.full.customMirror.children.map { "\($0.value)" })"
         #expect(!text.contains(Fixture.full.secret))
         #expect(text.contains(Fixture.full.userName))
     }

@@ -1,5 +1,6 @@
 @testable import Autotask
 import Foundation
+import NIOHTTP1
 import TallySim
 import Testing
 
@@ -137,6 +138,10 @@ struct ErrorClassificationTests {
         #expect(reason(500, "Something no one expected happened.") == .validation)
         let retry = ErrorClassifier.classify(status: 429, errors: [], retryAfter: .seconds(30), request: request)
         #expect(retry.retryAfter == .seconds(30) && retry.isTransient)
+        var headers = HTTPHeaders()
+        headers.add(name: "Retry-After", value: "Wed, 21 Oct 2026 07:28:30 GMT")
+        let now = Date(timeIntervalSince1970: 1_792_567_700)  // 2026-10-21 07:28:20 UTC
+        #expect(AutotaskSession.retryAfter(headers, now: now) == .seconds(10))
         for r in AutotaskError.Reason.allCases {
             #expect([AutotaskError.Kind.permanent, .transient].contains(r.kind))
         }
