@@ -3,6 +3,12 @@
 // returns for a record are non-optional here.
 
 public struct Company: Sendable, Hashable, Codable, Identifiable {
+    public init(id: Int, companyName: String? = nil, isActive: Bool? = nil) {
+        self.id = id
+        self.companyName = companyName
+        self.isActive = isActive
+    }
+
     public var id: Int
     public var companyName: String?
     public var isActive: Bool?
@@ -20,6 +26,20 @@ public enum ContractStatus {
 }
 
 public struct Contract: Sendable, Hashable, Codable, Identifiable {
+    public init(
+        id: Int, companyID: Int? = nil, contractName: String? = nil, contractType: Int? = nil, contractPeriodType: Int? = nil,
+        status: Int? = nil, startDate: AutotaskDay? = nil, endDate: AutotaskDay? = nil
+    ) {
+        self.id = id
+        self.companyID = companyID
+        self.contractName = contractName
+        self.contractType = contractType
+        self.contractPeriodType = contractPeriodType
+        self.status = status
+        self.startDate = startDate
+        self.endDate = endDate
+    }
+
     public var id: Int
     public var companyID: Int?
     public var contractName: String?
@@ -41,6 +61,14 @@ public struct Contract: Sendable, Hashable, Codable, Identifiable {
 }
 
 public struct Service: Sendable, Hashable, Codable, Identifiable {
+    public init(id: Int, name: String? = nil, periodType: Int? = nil, isActive: Bool? = nil, unitPrice: Double? = nil) {
+        self.id = id
+        self.name = name
+        self.periodType = periodType
+        self.isActive = isActive
+        self.unitPrice = unitPrice
+    }
+
     public var id: Int
     public var name: String?
     public var periodType: Int?
@@ -51,6 +79,13 @@ public struct Service: Sendable, Hashable, Codable, Identifiable {
 /// A service on a contract. It carries no unit count: units change only through
 /// ContractServiceAdjustments.
 public struct ContractService: Sendable, Hashable, Codable, Identifiable {
+    public init(id: Int, contractID: Int, serviceID: Int, unitPrice: Double? = nil) {
+        self.id = id
+        self.contractID = contractID
+        self.serviceID = serviceID
+        self.unitPrice = unitPrice
+    }
+
     public var id: Int
     public var contractID: Int
     public var serviceID: Int
@@ -59,6 +94,21 @@ public struct ContractService: Sendable, Hashable, Codable, Identifiable {
 
 /// Units of a service on a contract for one stretch of a billing period.
 public struct ContractServiceUnit: Sendable, Hashable, Codable, Identifiable {
+    public init(
+        id: Int, contractID: Int, contractServiceID: Int? = nil, serviceID: Int, startDate: AutotaskDay, endDate: AutotaskDay,
+        units: Int, price: Double? = nil, cost: Double? = nil
+    ) {
+        self.id = id
+        self.contractID = contractID
+        self.contractServiceID = contractServiceID
+        self.serviceID = serviceID
+        self.startDate = startDate
+        self.endDate = endDate
+        self.units = units
+        self.price = price
+        self.cost = cost
+    }
+
     public var id: Int
     public var contractID: Int
     public var contractServiceID: Int?
@@ -100,6 +150,12 @@ public struct ContractServiceAdjustment: Sendable, Hashable, Codable {
 
 /// The database's API usage in the current rolling hour.
 public struct ThresholdInformation: Sendable, Hashable, Codable {
+    public init(externalRequestThreshold: Int, requestThresholdTimeframe: Int? = nil, currentTimeframeRequestCount: Int) {
+        self.externalRequestThreshold = externalRequestThreshold
+        self.requestThresholdTimeframe = requestThresholdTimeframe
+        self.currentTimeframeRequestCount = currentTimeframeRequestCount
+    }
+
     public var externalRequestThreshold: Int
     public var requestThresholdTimeframe: Int?
     public var currentTimeframeRequestCount: Int
