@@ -40,7 +40,7 @@ struct ZoneAndLimitTests {
     @Test func simulatorRefusesAFourthConcurrentRequest() async throws {
         // A client allowed 10 at once shows that the simulator enforces Autotask's 3.
         try await Fixture.with(maxConcurrent: 10) { f in
-            await f.state.setFaults(try FaultSpec(parsing: "latency=150"))
+            await f.state.setFaults(try FaultSpec(parsing: "latency=600"))
             let at = f.client.session(Fixture.full)
             _ = try await at.zoneBaseURL()
             let reasons = await withTaskGroup(of: AutotaskError.Reason?.self) { group in
