@@ -124,6 +124,17 @@ public struct ContractServiceUnit: Sendable, Hashable, Codable, Identifiable {
     public func covers(_ day: AutotaskDay) -> Bool { startDate <= day && day < endDate }
 }
 
+/// A service on a contract, by ids.
+public struct ContractServiceKey: Sendable, Hashable {
+    public var contractID: Int
+    public var serviceID: Int
+
+    public init(contractID: Int, serviceID: Int) {
+        self.contractID = contractID
+        self.serviceID = serviceID
+    }
+}
+
 /// The body of `POST ContractServiceAdjustments`: a change of units (a delta) from a day on.
 public struct ContractServiceAdjustment: Sendable, Hashable, Codable {
     public var contractID: Int

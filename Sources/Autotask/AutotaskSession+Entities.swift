@@ -56,6 +56,18 @@ extension AutotaskSession {
         return rows.filter { $0.covers(day) }
     }
 
+    /// Units in force on `day` per contract and service; a service with no row has none.
+    public func unitsInForce(contractIDs: [Int], on day: AutotaskDay) async throws -> [ContractServiceKey: Int] {
+        let rows = try await contractServiceUnits(contractIDs: contractIDs, on: day)
+        var latest: [ContractServiceKey: ContractServiceUnit] = [:]
+        for row in rows {
+            let key = ContractServiceKey(contractID: row.contractID, serviceID: row.serviceID)
+            if let seen = latest[key], seen.startDate > row.startDate { continue }
+            latest[key] = row
+        }
+        return latest.mapValues(\.units)
+    }
+
     /// Posts a change of units; answers the new adjustment's id. Autotask adds the
     /// service to the contract when it is missing (ContractServiceAdjustments entity
     /// page), so check `contractServices` first when that must not happen.

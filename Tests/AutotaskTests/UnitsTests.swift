@@ -27,6 +27,9 @@ struct UnitsTests {
                 #expect(sim?.first { $0.serviceID == Fixture.edr }?.units == units, "simulator units on \(day)")
             }
 
+            let inForce = try await at.unitsInForce(contractIDs: [Fixture.recurring, Fixture.inactive], on: Self.day(3, 1))
+            #expect(inForce == [ContractServiceKey(contractID: Fixture.recurring, serviceID: Fixture.edr): 12])
+
             // February is split at the 10th; rows share their boundary day.
             let all = try await at.contractServiceUnits(contractIDs: [Fixture.recurring])
             let february = all.filter { $0.startDate >= Self.day(2, 1) && $0.startDate < Self.day(3, 1) }
