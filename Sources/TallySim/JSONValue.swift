@@ -42,7 +42,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     var intValue: Int? {
         switch self {
-        case .number(let n): Int(exactly: n.rounded()) 
+        case .number(let n): Int(exactly: n)
         case .string(let s): Int(s)
         default: nil
         }

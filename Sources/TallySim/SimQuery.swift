@@ -115,7 +115,13 @@ struct SimFilter: Sendable, Codable {
     static func compare(_ a: JSONValue, _ b: JSONValue) -> Int? {
         switch (a, b) {
         case (.number(let x), _):
-            guard let y = b.intValue.map(Double.init) ?? { if case .number(let n) = b { n } else { nil } }() else { return nil }
+            let y: Double
+            switch b {
+            case .number(let n): y = n
+            case .string(let s): guard let n = Double(s) else { return nil }; y = n
+            case .bool(let v): y = v ? 1 : 0
+            default: return nil
+            }
             return x < y ? -1 : x > y ? 1 : 0
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
         case (.bool(let x), .number(let y)): return (x ? 1 : 0) == Int(y) ? 0 : 1
