@@ -1,0 +1,48 @@
+import AsyncHTTPClient
+import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Talks to Autotask's REST API for any number of tenants (API users).
+///
+/// One client per process: it owns the HTTP connection pool, the zone cache and the
+/// per-(user, endpoint) concurrency limit. Call `shutdown()` when done.
+public final class AutotaskClient: Sendable {
+    public let configuration: AutotaskConfiguration
+    let http: HTTPClient
+    let zones = ZoneCache()
+    let limiter: ConcurrencyLimiter
+    let logger: Logger
+
+    public init(configuration: AutotaskConfiguration = AutotaskConfiguration(), logger: Logger = Logger(label: "tally.autotask")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequestsPerEndpoint)
+        var httpConfiguration = HTTPClient.Configuration(
+            // Never follow a redirect: it would carry the Secret header to another host.
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .nanoseconds(configuration.connectTimeout.nanoseconds))
+        )
+        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60))
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+    }
+
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    /// The calls of one API user.
+    public func session(_ credentials: AutotaskCredentials) -> AutotaskSession {
+        AutotaskSession(client: self, credentials: credentials)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    var seconds: Double { Double(nanoseconds) / 1e9 }
+}

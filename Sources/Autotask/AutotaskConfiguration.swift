@@ -1,0 +1,43 @@
+public import Foundation
+
+/// How an `AutotaskClient` reaches Autotask.
+public struct AutotaskConfiguration: Sendable {
+    /// Where zones are looked up; `V1.0/zoneInformation` is appended.
+    /// Tests point this at `tally-sim`.
+    public var zoneLookupURL: URL
+    public var connectTimeout: Duration
+    /// Limit on a whole request, from sending to the last byte of the answer.
+    public var requestTimeout: Duration
+    /// Autotask allows 3 concurrent requests per API user and object endpoint.
+    public var maxConcurrentRequestsPerEndpoint: Int
+    /// Called once for every HTTP request made (zone lookups included), so a caller
+    /// can count a tenant's requests against its budget.
+    public var onRequest: (@Sendable (AutotaskRequestRecord) async -> Void)?
+
+    public static let defaultZoneLookupURL = URL(string: "https://webservices.autotask.net/ATServicesRest/")!
+
+    public init(
+        zoneLookupURL: URL = AutotaskConfiguration.defaultZoneLookupURL,
+        connectTimeout: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(60),
+        maxConcurrentRequestsPerEndpoint: Int = 3,
+        onRequest: (@Sendable (AutotaskRequestRecord) async -> Void)? = nil
+    ) {
+        self.zoneLookupURL = zoneLookupURL
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.maxConcurrentRequestsPerEndpoint = maxConcurrentRequestsPerEndpoint
+        self.onRequest = onRequest
+    }
+}
+
+/// One HTTP request made to Autotask, as reported to `AutotaskConfiguration.onRequest`.
+public struct AutotaskRequestRecord: Sendable, Hashable {
+    public var userName: String
+    /// The object endpoint (`Contracts`, `ContractServiceUnits`, `zoneInformation`, …).
+    public var entity: String
+    public var method: String
+    /// The HTTP status, or nil when no answer arrived (time-out, connection error).
+    public var status: Int?
+    public var duration: Duration
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+extension AutotaskSession {
+    /// Every record matching `query`: `POST {entity}/query`, then each `nextPageUrl`
+    /// until Autotask answers null.
+    public func query<Record: Decodable & Sendable>(_ entity: String, _ query: AutotaskQuery, as type: Record.Type = Record.self, ids: [Int] = []) async throws -> [Record] {
+        guard query.conditionCount <= AutotaskQuery.maxConditions else {
+            throw AutotaskError(
+                reason: .validation,
+                message: "A query on \(entity) has \(query.conditionCount) conditions; Autotask accepts at most \(AutotaskQuery.maxConditions).",
+                request: .init(method: "POST", entity: entity, ids: ids))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = try encoder.encode(query)
+        var data = try await send(.POST, entity: entity, path: "\(entity)/query", body: body, ids: ids)
+        var records: [Record] = []
+        while true {
+            let page = try decode(ItemsEnvelope<Record>.self, from: data, entity: entity)
+            records += page.items
+            guard let next = page.pageDetails?.nextPageUrl, !next.isEmpty, let url = URL(string: next) else { return records }
+            data = try await send(.GET, entity: entity, absoluteURL: url, ids: ids)
+        }
+    }
+
+    /// Records whose `field` is one of `values`, in queries of at most 500 values each
+    /// (Autotask's condition limit), combined with `extra` conditions.
+    public func query<Record: Decodable & Sendable>(
+        _ entity: String, where field: String, in values: [Int], and extra: [AutotaskFilter] = [],
+        includeFields: [String]? = nil, as type: Record.Type = Record.self
+    ) async throws -> [Record] {
+        let unique = Array(Set(values)).sorted()
+        let room = AutotaskQuery.maxConditions - extra.reduce(0) { $0 + $1.conditionCount }
+        var records: [Record] = []
+        for chunk in unique.chunked(by: max(1, room)) {
+            let query = AutotaskQuery(filter: [.isIn(field, Array(chunk))] + extra, includeFields: includeFields)
+            records += try await self.query(entity, query, as: Record.self, ids: Array(chunk))
+        }
+        return records
+    }
+
+    /// `GET {entity}/{id}`; nil when Autotask has no such record.
+    public func get<Record: Decodable & Sendable>(_ entity: String, id: Int, as type: Record.Type = Record.self) async throws -> Record? {
+        do {
+            let data = try await send(.GET, entity: entity, path: "\(entity)/\(id)", ids: [id])
+            return try decode(ItemEnvelope<Record>.self, from: data, entity: entity).item
+        } catch let error as AutotaskError where error.reason == .notFound {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,129 @@
+public import Foundation
+import NIOHTTP1
+
+/// The calls of one API user (one tenant's Autotask database).
+public struct AutotaskSession: Sendable {
+    let client: AutotaskClient
+    public let credentials: AutotaskCredentials
+
+    /// The zone's versioned base URL, looked up once and cached.
+    public func zoneBaseURL() async throws -> URL {
+        try await client.zones.zone(for: credentials.userName) { try await lookUpZone() }
+    }
+
+    /// Forgets the cached zone and looks it up again.
+    @discardableResult
+    public func rediscoverZone() async throws -> URL {
+        await client.zones.forget(credentials.userName)
+        return try await zoneBaseURL()
+    }
+
+    /// `GET zoneInformation?user=` on the lookup host (no credentials needed).
+    private func lookUpZone() async throws -> URL {
+        var components = URLComponents(
+            url: client.configuration.zoneLookupURL.appendingPathComponent("V1.0/zoneInformation"),
+            resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "user", value: credentials.userName)]
+        let call = Call(method: .GET, userName: credentials.userName, entity: "zoneInformation", url: components.url!, body: nil, ids: [])
+        let response = try await client.transmit(call, credentials: nil)
+        guard response.status == 200 else {
+            let errors = Self.errors(in: response.body)
+            if response.status == 500 && !ErrorClassifier.isBare(errors.joined().lowercased()) {
+                // Autotask answers an unknown user with 500 "Zone information could not be determined".
+                throw AutotaskError(
+                    reason: .badCredentials,
+                    message: "Autotask does not know the API user \(credentials.userName): check the user name of the API user in Autotask and update the tenant's credentials.",
+                    status: response.status, autotaskErrors: errors, request: call.summary)
+            }
+            throw ErrorClassifier.classify(status: response.status, errors: errors, retryAfter: nil, request: call.summary)
+        }
+        let info = try decode(ZoneInformation.self, from: response.body, call: call)
+        guard let base = ZoneURL.versionedBase(from: info.url) else {
+            throw AutotaskError(reason: .invalidResponse, message: "Autotask answered a zone URL that is not a URL.", request: call.summary)
+        }
+        return base
+    }
+
+    /// Sends a request to the user's zone; on an answer that says the zone is wrong,
+    /// looks the zone up again and, if it moved, retries once.
+    func send(_ method: HTTPMethod, entity: String, path: String? = nil, absoluteURL: URL? = nil, body: Data? = nil, ids: [Int] = []) async throws -> Data {
+        var rediscovered = false
+        while true {
+            let base = try await zoneBaseURL()
+            let url: URL
+            if let absoluteURL {
+                guard Self.sameOrigin(absoluteURL, base) else {
+                    throw AutotaskError(
+                        reason: .invalidResponse, message: "Autotask answered a next-page URL outside the user's zone; it was not followed.",
+                        request: .init(method: method.rawValue, entity: entity, ids: ids))
+                }
+                url = absoluteURL
+            } else {
+                url = URL(string: path ?? entity, relativeTo: base)!.absoluteURL
+            }
+            let call = Call(method: method, userName: credentials.userName, entity: entity, url: url, body: body, ids: ids)
+            let response = try await client.limiter.withPermit(for: credentials.userName.lowercased() + "\u{0}" + entity.lowercased()) {
+                try await client.transmit(call, credentials: credentials)
+            }
+            if (200..<300).contains(response.status) { return response.body }
+
+            let error = ErrorClassifier.classify(
+                status: response.status, errors: Self.errors(in: response.body),
+                retryAfter: Self.retryAfter(response.headers), request: call.summary)
+            let mayBeZone = error.reason == .wrongZone || error.reason == .badCredentials
+            if mayBeZone && !rediscovered && absoluteURL == nil {
+                rediscovered = true
+                let newBase = try await rediscoverZone()
+                if newBase != base { continue }
+            }
+            throw error
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from data: Data, call: Call? = nil, entity: String = "") throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw AutotaskError(
+                reason: .invalidResponse,
+                message: "Autotask answered \(call?.entity ?? entity) with JSON Tally cannot read (\(Self.describe(error))).",
+                request: call?.summary ?? .init(method: "", entity: entity, ids: []))
+        }
+    }
+
+    static func errors(in body: Data) -> [String] {
+        if let envelope = try? JSONDecoder().decode(ErrorsEnvelope.self, from: body), let errors = envelope.errors {
+            return errors
+        }
+        let text = String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? [] : [text]
+    }
+
+    /// `Retry-After` as seconds or as an HTTP date.
+    static func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
+        guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "GMT")
+        format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = format.date(from: value) else { return nil }
+        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+    }
+
+    static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
+        a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased() && a.port == b.port
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            "missing \(key.stringValue) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+             DecodingError.dataCorrupted(let context):
+            "bad value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        default:
+            "\(type(of: error))"
+        }
+    }
+}

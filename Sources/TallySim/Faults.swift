@@ -1,0 +1,79 @@
+import Foundation
+
+/// Injected failures: `5xx=RATE,ise=RATE,hang=RATE,latency=MS,outage=on|off,seed=N,hangFor=MS`.
+/// Rates are probabilities from 0 to 1, drawn from a generator seeded with `seed`,
+/// so a run with the same seed and the same requests fails the same way.
+public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// 503 with an error message.
+    public var serverErrorRate: Double = 0
+    /// 500 with the bare text "Internal Server Error".
+    public var bareErrorRate: Double = 0
+    /// No answer for `hangMilliseconds` (a client time-out), then 504.
+    public var hangRate: Double = 0
+    public var hangMilliseconds: Int = 120_000
+    /// Added to every API call.
+    public var latencyMilliseconds: Int = 0
+    /// Every call fails with 503.
+    public var outage: Bool = false
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    public init(parsing spec: String) throws {
+        for part in spec.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw FaultSpecError(text: "'\(part)' is not key=value") }
+            let (key, value) = (kv[0].lowercased(), kv[1])
+            func rate() throws -> Double {
+                guard let r = Double(value), (0...1).contains(r) else { throw FaultSpecError(text: "\(key) needs a rate from 0 to 1, not \(value)") }
+                return r
+            }
+            func millis() throws -> Int {
+                let digits = value.lowercased().hasSuffix("ms") ? String(value.dropLast(2)) : value
+                if value.lowercased().hasSuffix("s") && !value.lowercased().hasSuffix("ms"), let s = Double(value.dropLast()) { return Int(s * 1000) }
+                guard let n = Int(digits), n >= 0 else { throw FaultSpecError(text: "\(key) needs milliseconds, not \(value)") }
+                return n
+            }
+            switch key {
+            case "5xx": serverErrorRate = try rate()
+            case "ise", "500": bareErrorRate = try rate()
+            case "hang", "timeout": hangRate = try rate()
+            case "hangfor": hangMilliseconds = try millis()
+            case "latency": latencyMilliseconds = try millis()
+            case "outage": outage = ["1", "on", "true", "yes"].contains(value.lowercased())
+            case "seed":
+                guard let s = UInt64(value) else { throw FaultSpecError(text: "seed needs a whole number") }
+                seed = s
+            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, hang, hangFor, latency, outage, seed)")
+            }
+        }
+    }
+
+    public var description: String {
+        "5xx=\(serverErrorRate),ise=\(bareErrorRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
+    }
+}
+
+public struct FaultSpecError: Error, CustomStringConvertible {
+    public var text: String
+    public var description: String { "bad fault spec: \(text)" }
+}
+
+/// SplitMix64: small, fast and the same everywhere.
+struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func chance(_ rate: Double) -> Bool {
+        rate > 0 && Double(next() >> 11) / Double(1 << 53) < rate
+    }
+}

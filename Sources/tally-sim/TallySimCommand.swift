@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TallySim
+
+@main
+struct TallySimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tally-sim",
+        abstract: "A stateful simulator of Autotask's REST API on loopback, for tests, demos and benchmarks.",
+        discussion: """
+            Prints "tally-sim listening on http://HOST:PORT" once it accepts connections. \
+            The zone lookup is http://HOST:PORT/ATServicesRest/; the admin API is under /_sim/.
+
+            Fault spec: comma-separated key=value among 5xx=RATE, ise=RATE, hang=RATE, \
+            hangFor=MS, latency=MS, outage=on|off, seed=N (rates from 0 to 1).
+            """
+    )
+
+    @Option(help: "Port to listen on; 0 picks a free one.")
+    var port: Int = 0
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "A world to load: JSON as POST /_sim/world takes it.")
+    var world: String?
+
+    @Option(help: "Generate a world from this seed (ignored with --world).")
+    var seed: UInt64?
+
+    @Option(help: "Databases in a generated world.")
+    var databases: Int = 3
+
+    @Option(help: "Companies (and contracts) per database in a generated world.")
+    var companies: Int = 20
+
+    @Option(help: "Requests per rolling hour allowed per database.")
+    var hourlyBudget: Int = 10_000
+
+    @Option(help: "Milliseconds added per call past half of the hourly budget (doubled past three quarters).")
+    var budgetLatency: Int = 500
+
+    @Option(help: "Faults to inject from the start, e.g. 5xx=0.05,ise=0.01,latency=50,seed=7.")
+    var faults: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        if let faults {
+            do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    func run() async throws {
+        let simWorld: SimWorld
+        if let world {
+            let data = try Data(contentsOf: URL(fileURLWithPath: world))
+            do {
+                simWorld = try JSONDecoder().decode(SimWorld.self, from: data)
+            } catch {
+                throw ValidationError("\(world) is not a tally-sim world: \(error)")
+            }
+        } else if let seed {
+            simWorld = WorldGenerator(seed: seed, databases: databases, companiesPerDatabase: companies).generate()
+        } else {
+            simWorld = SimWorld()
+        }
+        let state = SimState(
+            world: simWorld, hourlyBudget: hourlyBudget, budgetLatencyMilliseconds: budgetLatency,
+            faults: try faults.map(FaultSpec.init(parsing:)) ?? FaultSpec())
+        var logger = Logger(label: "tally-sim")
+        logger.logLevel = .warning
+        let host = self.host
+        try await SimServer.run(state: state, host: host, port: port, logger: logger) { port in
+            // Written unbuffered: a parent process waits for this line.
+            FileHandle.standardOutput.write(Data("tally-sim listening on http://\(host):\(port)\n".utf8))
+        }
+    }
+}
