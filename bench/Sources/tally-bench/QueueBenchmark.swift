@@ -7,8 +7,8 @@ import Glibc
 #endif
 
 /// No-op jobs over several capped tenants, drained by `tally worker`
-/// processes, against pgbench running the same claim statement, prepared as the workers prepare it (and
-/// equivalent finish and release statements) over as many connections.
+/// processes, against pgbench running the workers' own statements
+/// (`PgbenchScript`), prepared as the workers prepare them, over as many connections.
 struct QueueBenchmark {
     struct Options {
         var jobs = 100_000

@@ -12,7 +12,7 @@ if arguments.first == "print-claim" {
     exit(0)
 }
 guard arguments.first == "queue" else {
-    FileHandle.standardError.write(Data("usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N]\n       tally-bench print-claim   (the claim as PREPARE and EXPLAIN ANALYZE EXECUTE, for psql)\n".utf8))
     exit(64)
 }
 var options = QueueBenchmark.Options()
