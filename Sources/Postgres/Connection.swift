@@ -307,7 +307,7 @@ public final class Connection: @unchecked Sendable {
     /// Waits up to `timeout` for notifications and returns those received
     /// (empty after a time-out). Throws `CancellationError` if the task is cancelled.
     public func notifications(timeout: Duration) async throws -> [Notification] {
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(clamping: Int64(timeout.seconds * 1000))
         let received = try await onThreadCancellably { connection, operation in
             try connection.blockingWaitForNotifications(timeoutMilliseconds: milliseconds, operation: operation)
         }

@@ -58,6 +58,10 @@ struct QueueLifecycleTests {
             #expect(try await JobQueue.cancel(tenantID: tenant, jobID: queuedID, on: db) == .cancelled)
             #expect(try await state("waiting", on: db).state == "cancelled")
             #expect(try await JobQueue.cancel(tenantID: tenant, jobID: queuedID, on: db) == .notCancellable(state: "cancelled"))
+            // An operator can put it back, with fresh attempts.
+            #expect(try await JobQueue.retry(tenantID: tenant, jobID: queuedID, on: db))
+            #expect(try await state("waiting", on: db).state == "queued")
+            #expect(try await JobQueue.retry(tenantID: tenant, jobID: queuedID, on: db) == false)
 
             let long = try await JobQueue.enqueue(
                 try NewJob.of(NoopKind.self, tenantID: tenant, uniqueKey: "long",

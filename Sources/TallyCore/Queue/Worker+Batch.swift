@@ -5,13 +5,14 @@ import Postgres
 extension Worker {
     /// Runs a claimed batch of one tenant's jobs one after another, then frees the slot.
     func work(_ batch: [ClaimedJob]) async {
-        var startedByClaim = true
+        // The claim marked the first job started; each finish marks the next.
+        var isMarkedStarted = true
         for (index, job) in batch.enumerated() {
             if isStopping {
                 await reliably("hand back jobs") { try await JobQueue.handBack(Array(batch[index...]), worker: self.id, on: $0) }
                 break
             }
-            if !startedByClaim {
+            if !isMarkedStarted {
                 let held = await reliably("mark job started") {
                     try await JobQueue.markStarted(job, worker: self.id, on: $0)
                 }
@@ -27,11 +28,11 @@ extension Worker {
             let outcome = await reliably("finish job") {
                 try await JobQueue.finish(running, end, worker: self.id, startingNext: next, on: $0)
             }
-            if outcome == nil || outcome == false {
+            if outcome != true {
                 logger.warning("lost the job before finishing it (its lease ran out); it will run again",
                                metadata: ["tenant": "\(job.tenantID)", "job": "\(job.jobID)"])
             }
-            startedByClaim = outcome == true && next != nil
+            isMarkedStarted = outcome == true && next != nil
         }
         guard let first = batch.first else { return }
         await reliably("release slot") {
