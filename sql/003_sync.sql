@@ -84,15 +84,17 @@ CREATE TABLE autotask_request_counts (
 
 CREATE INDEX autotask_request_counts_by_minute ON autotask_request_counts (minute);
 
--- A task about to adjust a contract service first records its intent here
--- (committed), and holds an advisory lock on the key until the adjustment is
--- posted. A task whose Autotask read is older than the latest intent re-reads
--- the units before it writes, so two runs of one organization never add twice.
+-- Tally's writes to each contract service. A task about to post an
+-- adjustment holds an advisory lock on the key, sets written_at to 'infinity'
+-- (committed: "a write is under way"), posts, then sets the time the post
+-- returned. A task whose Autotask read is older than written_at re-reads the
+-- units before it writes, so two jobs of one organization and product never
+-- add twice, even when a worker dies between its post and its bookkeeping.
 CREATE TABLE contract_service_writes (
     tenant_id    bigint NOT NULL REFERENCES tenants ON DELETE CASCADE,
     contract_id  bigint NOT NULL,
     service_id   bigint NOT NULL,
     job_id       bigint NOT NULL,
-    intended_at  timestamptz NOT NULL,
+    written_at   timestamptz NOT NULL,
     PRIMARY KEY (tenant_id, contract_id, service_id)
 );

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Autotask
 import Logging
 import Postgres
 import ServiceLifecycle
@@ -16,6 +17,9 @@ struct WorkerCommand: AsyncParsableCommand {
             On SIGTERM a worker stops claiming, lets running jobs finish for --grace-seconds, \
             and hands the rest back without using an attempt.
 
+            Sync jobs open tenants' Autotask secrets with TALLY_SECRET_KEY (or TALLY_SECRET_KEY_FILE); \
+            a worker without a key does not claim sync jobs.
+
             Log level: TALLY_LOG_LEVEL (trace, debug, info, notice, warning, error; default info).
 
             Example:
@@ -30,8 +34,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated job kinds to run (default: all this build knows).")
     var kinds: String?
 
-    @Option(name: .customLong("batch-size"), help: "Jobs of one tenant claimed together.")
-    var batchSize = 10
+    @Option(name: .customLong("batch-size"), help: "Jobs of one tenant claimed together (a sync batch shares its Autotask reads).")
+    var batchSize = 50
 
     @Option(name: .customLong("lease-seconds"), help: "A claim's lease; a killed worker's jobs run again after it.")
     var leaseSeconds = 30.0
@@ -48,6 +52,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("retention-hours"), help: "Finished jobs are deleted after this long; results are kept.")
     var retentionHours = 168.0
 
+    @OptionGroup var autotask: AutotaskOptions
+
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (1...500).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 500") }
@@ -56,17 +62,36 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--poll-seconds, --retry-base-seconds and --retention-hours must be positive; --grace-seconds not negative")
         }
         if let kinds {
-            let unknown = Set(Self.parseKinds(kinds)).subtracting(Self.registry.kinds)
+            let unknown = Set(Self.parseKinds(kinds)).subtracting(Self.knownKinds)
             guard unknown.isEmpty else {
-                throw ValidationError("unknown job kinds: \(unknown.sorted().joined(separator: ", ")); known: \(Self.registry.kinds.joined(separator: ", "))")
+                throw ValidationError("unknown job kinds: \(unknown.sorted().joined(separator: ", ")); known: \(Self.knownKinds.joined(separator: ", "))")
             }
         }
     }
 
-    static var registry: JobRegistry {
+    static let knownKinds = [NoopKind.name, SyncKind.name].sorted()
+
+    /// Every kind, but `sync` only when there is a key to open tenants' secrets.
+    func registry(sync: SyncServices?, logger: Logger) throws -> JobRegistry {
         var registry = JobRegistry()
         registry.register(NoopKind())
+        if let sync {
+            registry.register(SyncKind(services: sync))
+        } else if kinds.map(Self.parseKinds)?.contains(SyncKind.name) == true {
+            throw SecretError.noKey
+        } else {
+            logger.warning("no secret key (TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE): this worker does not claim sync jobs")
+        }
         return registry
+    }
+
+    /// The key, nil when none is configured; a key that is set but unusable is an error.
+    static func secretKeyIfSet() throws -> SecretKey? {
+        do {
+            return try SecretKey.fromEnvironment()
+        } catch .noKey {
+            return nil
+        }
     }
 
     static func parseKinds(_ text: String) -> [String] {
@@ -86,14 +111,21 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration.retention = .seconds(Int64(retentionHours * 3600))
             configuration.kinds = kinds.map(Self.parseKinds)
             let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally worker")
-            let pool = ConnectionPool(configuration: database, maximumConnections: concurrency + 2)
-            let worker = Worker(
-                pool: pool, listenerConfiguration: database, registry: Self.registry, configuration: configuration,
+            // A sync task may hold a second connection (its write lock) while its requests are counted.
+            let pool = ConnectionPool(configuration: database, maximumConnections: 2 * concurrency + 2)
+            let meter = RequestMeter(pool: pool, logger: logger)
+            let client = AutotaskClient(
+                configuration: AutotaskConfiguration(zoneLookupURL: try autotask.zoneLookupURL(), onRequest: { await meter.record($0) }),
                 logger: logger)
+            let sync = try Self.secretKeyIfSet().map { SyncServices(pool: pool, autotask: client, secretKey: $0, meter: meter) }
+            let worker = Worker(
+                pool: pool, listenerConfiguration: database, registry: try registry(sync: sync, logger: logger),
+                configuration: configuration, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
+            try? await client.shutdown()
             pool.close()
         }
     }

@@ -11,7 +11,7 @@ final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     let logFile: URL
 
-    init(_ configuration: ConnectionConfiguration, arguments: [String]) throws {
+    init(_ configuration: ConnectionConfiguration, arguments: [String], environment extra: [String: String] = [:]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-worker-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = Fixtures.tallyExecutable
@@ -19,6 +19,7 @@ final class WorkerProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = Fixtures.url(configuration)
         environment["TALLY_LOG_LEVEL"] = "info"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log

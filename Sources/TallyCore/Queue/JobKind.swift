@@ -51,10 +51,26 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
 /// What a running handler knows about its job and the cluster.
 public struct JobContext: Sendable {
     public let job: ClaimedJob
+    /// Every job of the batch this job was claimed in (this one included), so
+    /// that a kind can read what all of them need in one go (see `memo`).
+    public let batch: [ClaimedJob]
+    /// Values computed once per batch and shared by its jobs.
+    public let memo: BatchMemo
     public let workerID: UUID
     public let database: ConnectionPool
     public let logger: Logger
     let cancellation: CancellationFlag
+    let reportBox: ReportBox
+
+    /// Records what the job found and did (an object), stored with the job's
+    /// end in `jobs.report`; kinds may derive result rows from it. The last
+    /// report before the handler returns or throws wins.
+    public func report(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .iso8601
+        reportBox.set((try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) })
+    }
 
     /// A point where the job may stop: throws `CancellationError` when an
     /// operator cancelled it or the worker is past its shutdown grace.

@@ -3,16 +3,17 @@ public import Postgres
 
 extension JobQueue {
     /// Ends a running job held by `worker` and, in the same statement, marks
-    /// `next` (the following job of the batch) as started. `within` runs in
-    /// the same transaction (e.g. to write the job's result row).
+    /// `next` (the following job of the batch) as started. `report` (JSON
+    /// object text) is the handler's account of the job, stored with its end.
+    /// `within` runs in the same transaction.
     /// Answers false when the worker no longer held the job (its lease ran
     /// out and it was reclaimed): then nothing is written.
     @discardableResult
     public static func finish(
-        _ job: ClaimedJob, _ end: JobEnd, worker: UUID, startingNext next: ClaimedJob? = nil,
+        _ job: ClaimedJob, _ end: JobEnd, report: String? = nil, worker: UUID, startingNext next: ClaimedJob? = nil,
         on connection: Connection, within: (@Sendable (Connection) async throws -> Void)? = nil
     ) async throws -> Bool {
-        let statement = finishStatement(job, end, worker: worker, startingNext: next)
+        let statement = finishStatement(job, end, report: report, worker: worker, startingNext: next)
         guard let within else {
             return try await connection.query(statement, name: "finish job", prepared: true)[0].decode("done", as: Int.self) == 1
         }
@@ -24,7 +25,9 @@ extension JobQueue {
     }
 
     /// The statement behind `finish` (the benchmark runs it through pgbench as a baseline).
-    public static func finishStatement(_ job: ClaimedJob, _ end: JobEnd, worker: UUID, startingNext next: ClaimedJob?) -> SQL {
+    public static func finishStatement(
+        _ job: ClaimedJob, _ end: JobEnd, report: String? = nil, worker: UUID, startingNext next: ClaimedJob?
+    ) -> SQL {
         let fields = EndFields(end)
         return """
             WITH done AS (
@@ -36,6 +39,7 @@ extension JobQueue {
                     last_error = coalesce(\(fields.error), last_error),
                     outcome_message = \(fields.message),
                     deferred_reason = \(fields.deferredReason),
+                    report = \(report)::jsonb,
                     worker_id = CASE WHEN \(fields.state) = 'queued' THEN NULL ELSE worker_id END,
                     started_at = CASE WHEN \(fields.state) = 'queued' THEN NULL ELSE started_at END,
                     lease_expires_at = NULL,

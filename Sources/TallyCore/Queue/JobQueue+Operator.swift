@@ -39,13 +39,19 @@ extension JobQueue {
         return .notCancellable(state: try row.decode("state"))
     }
 
-    /// Puts a failed, cancelled or held job back in the queue with fresh attempts.
-    /// Answers false when the job is not in one of those states.
-    public static func retry(tenantID: Int64, jobID: Int64, on connection: Connection) async throws -> Bool {
+    /// Puts a job that ended in one of `states` (default: failed, cancelled
+    /// or held) back in the queue with fresh attempts, merging `arguments`
+    /// (a JSON object's text) into its arguments. Answers false when the job
+    /// is not in one of those states.
+    public static func retry(
+        tenantID: Int64, jobID: Int64, from states: [String] = ["failed", "cancelled", "held"], mergingArguments arguments: String? = nil,
+        on connection: Connection
+    ) async throws -> Bool {
         try await connection.execute("""
             UPDATE jobs SET state = 'queued', run_at = now(), attempts = 0, finished_at = NULL, started_at = NULL,
-                worker_id = NULL, cancel_requested = false, outcome_message = NULL, deferred_reason = NULL
-            WHERE tenant_id = \(tenantID) AND job_id = \(jobID) AND state IN ('failed', 'cancelled', 'held')
+                worker_id = NULL, cancel_requested = false, outcome_message = NULL, deferred_reason = NULL,
+                args = args || coalesce(\(arguments)::jsonb, '{}')
+            WHERE tenant_id = \(tenantID) AND job_id = \(jobID) AND state = ANY (\(states)::text[])
             """, name: "retry job") == 1
     }
 }

@@ -7,6 +7,7 @@ extension Worker {
     func work(_ batch: [ClaimedJob]) async {
         // The claim marked the first job started; each finish marks the next.
         var isMarkedStarted = true
+        let memo = BatchMemo()
         for (index, job) in batch.enumerated() {
             if isStopping {
                 await reliably("hand back jobs") { try await JobQueue.handBack(Array(batch[index...]), worker: self.id, on: $0) }
@@ -21,12 +22,12 @@ extension Worker {
             // The claim returned the first job's attempts after counting this
             // one; the others were counted when they were marked started.
             let running = index == 0 ? job : job.withAttempts(job.attempts + 1)
-            let end = inFlight.isCancelRequested(job.key)
-                ? .finished(.cancelled, message: "cancelled by an operator")
-                : await execute(running)
+            let (end, report) = inFlight.isCancelRequested(job.key)
+                ? (.finished(.cancelled, message: "cancelled by an operator"), nil)
+                : await execute(running, batch: batch, memo: memo)
             let next = index + 1 < batch.count && !isStopping ? batch[index + 1] : nil
             let outcome = await reliably("finish job") {
-                try await JobQueue.finish(running, end, worker: self.id, startingNext: next, on: $0)
+                try await JobQueue.finish(running, end, report: report, worker: self.id, startingNext: next, on: $0)
             }
             if outcome != true {
                 logger.warning("lost the job before finishing it (its lease ran out); it will run again",
@@ -40,30 +41,33 @@ extension Worker {
         }
     }
 
-    /// Runs one job's handler and says how the job ends.
-    func execute(_ job: ClaimedJob) async -> JobEnd {
+    /// Runs one job's handler and says how the job ends, with the handler's report.
+    func execute(_ job: ClaimedJob, batch: [ClaimedJob], memo: BatchMemo) async -> (JobEnd, report: String?) {
         var jobLogger = logger
         jobLogger[metadataKey: "tenant"] = "\(job.tenantID)"
         jobLogger[metadataKey: "job"] = "\(job.jobID)"
         jobLogger[metadataKey: "kind"] = "\(job.kind)"
         guard let handler = registry.handler(for: job.kind) else {
-            return .finished(.failed, message: "this worker has no handler for job kind \(job.kind)")
+            return (.finished(.failed, message: "this worker has no handler for job kind \(job.kind)"), nil)
         }
         let flag = CancellationFlag()
-        let context = JobContext(job: job, workerID: id, database: pool, logger: jobLogger, cancellation: flag)
+        let report = ReportBox()
+        let context = JobContext(
+            job: job, batch: batch, memo: memo, workerID: id, database: pool, logger: jobLogger, cancellation: flag,
+            reportBox: report)
         let task = Task { try await handler(job, context) }
         inFlight.add(job.key, flag: flag, task: task)
         let result = await task.result
         inFlight.remove(job.key)
         switch result {
         case .success(.succeeded):
-            return .finished(.succeeded, message: nil)
+            return (.finished(.succeeded, message: nil), report.value)
         case .success(.skipped(let reason)):
-            return .finished(.skipped, message: reason)
+            return (.finished(.skipped, message: reason), report.value)
         case .success(.held(let reason)):
-            return .finished(.held, message: reason)
+            return (.finished(.held, message: reason), report.value)
         case .failure(let error):
-            return ending(for: error, job: job, cancelledByOperator: flag.isSet, logger: jobLogger)
+            return (ending(for: error, job: job, cancelledByOperator: flag.isSet, logger: jobLogger), report.value)
         }
     }
 

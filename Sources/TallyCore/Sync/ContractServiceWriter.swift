@@ -1,0 +1,82 @@
+import Autotask
+import Foundation
+import Postgres
+
+/// Posts one adjustment so that a contract service ends at its target, and
+/// never twice: it holds an advisory lock on (tenant, contract, service)
+/// while it writes, marks the write as under way before posting (see
+/// `contract_service_writes` in sql/003), and re-reads the units first when
+/// another job wrote there since this batch read Autotask.
+struct ContractServiceWriter {
+    let batch: SyncBatch
+    let services: SyncServices
+    let job: ClaimedJob
+    let workerID: UUID
+
+    /// `decide` turns the units in force into a plan; it is asked again after a re-read.
+    func write(_ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan) async throws -> SyncPlan {
+        let tenantID = batch.tenant.tenantID
+        let lockName = "tally contract service \(tenantID):\(key.contractID):\(key.serviceID)"
+        return try await services.pool.withConnection { connection in
+            try await connection.execute("SELECT pg_advisory_lock(hashtextextended(\(lockName), 0))", name: "lock contract service")
+            do {
+                let result = try await writeLocked(key, plan: plan, decide: decide, on: connection)
+                try await connection.execute("SELECT pg_advisory_unlock(hashtextextended(\(lockName), 0))", name: "unlock contract service")
+                return result
+            } catch {
+                _ = try? await connection.execute(
+                    "SELECT pg_advisory_unlock(hashtextextended(\(lockName), 0))", name: "unlock contract service")
+                throw error
+            }
+        }
+    }
+
+    private func writeLocked(
+        _ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan, on connection: Connection
+    ) async throws -> SyncPlan {
+        let tenant = batch.tenant
+        let intent = try await connection.query("""
+            WITH held AS (
+                SELECT 1 FROM jobs
+                WHERE tenant_id = \(tenant.tenantID) AND job_id = \(job.jobID) AND worker_id = \(workerID)
+                  AND state = 'running' AND lease_expires_at > now()
+            ),
+            previous AS (
+                SELECT written_at FROM contract_service_writes
+                WHERE tenant_id = \(tenant.tenantID) AND contract_id = \(key.contractID) AND service_id = \(key.serviceID)
+            ),
+            marked AS (
+                INSERT INTO contract_service_writes (tenant_id, contract_id, service_id, job_id, written_at)
+                SELECT \(tenant.tenantID), \(key.contractID), \(key.serviceID), \(job.jobID), 'infinity' FROM held
+                ON CONFLICT (tenant_id, contract_id, service_id) DO UPDATE SET job_id = EXCLUDED.job_id, written_at = 'infinity'
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM marked)::int AS held, (SELECT written_at FROM previous) AS previous
+            """, name: "mark contract service write")
+        guard try intent[0].decode("held", as: Int.self) == 1 else {
+            throw JobFailure.transient("the job's lease ran out before it could write; it will run again")
+        }
+        var plan = plan
+        if let previous: Date = try intent[0].decode("previous"), previous >= tenant.readAt {
+            try await RequestBudget.check(tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 2, on: connection)
+            let units = try await batch.session.unitsInForce(contractIDs: [key.contractID], on: tenant.today)
+            batch.snapshot.setUnits(units[key] ?? 0, for: key)
+            plan = decide(batch.snapshot)
+        }
+        if case .adjust(let change) = plan.decision {
+            let adjustment = ContractServiceAdjustment(
+                contractID: key.contractID, serviceID: key.serviceID, effectiveDate: tenant.today, unitChange: change,
+                contractServiceID: batch.snapshot.contractServices[key]?.id)
+            // When the post fails it may still have landed: written_at stays
+            // 'infinity', so whichever job writes here next re-reads first.
+            plan.report.adjustmentID = try await batch.session.createContractServiceAdjustment(adjustment)
+            batch.snapshot.setUnits(plan.report.unitsAfter ?? 0, for: key)
+        }
+        try await connection.execute("""
+            UPDATE contract_service_writes SET written_at = clock_timestamp()
+            WHERE tenant_id = \(tenant.tenantID) AND contract_id = \(key.contractID) AND service_id = \(key.serviceID)
+              AND job_id = \(job.jobID)
+            """, name: "finish contract service write")
+        return plan
+    }
+}

@@ -1,0 +1,78 @@
+public import Postgres
+
+/// Runs: a scheduled period of a tenant or a Sync Now, and their progress.
+public enum Runs {
+    public struct Created: Sendable, Equatable {
+        public var runID: Int64
+        public var jobCount: Int
+    }
+
+    /// Sync Now: creates a run and its jobs (Sync Now priority) in one
+    /// statement, for every organization and product of the tenant's sync
+    /// targets, or only `organizationID` and/or `product`.
+    public static func syncNow(
+        tenantID: Int64, organizationID: Int64? = nil, product: String? = nil, requestedBy: String? = nil,
+        on connection: Connection
+    ) async throws -> Created {
+        let rows = try await connection.query("""
+            WITH chosen AS (
+                SELECT s.tenant_id, s.organization_id, s.product FROM sync_targets s
+                WHERE s.tenant_id = \(tenantID)
+                  AND (\(organizationID)::bigint IS NULL OR s.organization_id = \(organizationID))
+                  AND (\(product)::text IS NULL OR s.product = \(product))
+            ),
+            new_run AS (
+                INSERT INTO runs (tenant_id, trigger, organization_id, product, requested_by, job_count)
+                VALUES (\(tenantID), 'sync_now', \(organizationID), \(product), \(requestedBy), (SELECT count(*) FROM chosen))
+                RETURNING tenant_id, run_id
+            ),
+            new_jobs AS (
+                INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, run_id)
+                SELECT c.tenant_id, 'sync', tally_sync_job_key(r.run_id, c.organization_id, c.product),
+                       jsonb_build_object('organization_id', c.organization_id, 'product', c.product),
+                       \(JobPriority.syncNow), r.run_id
+                FROM new_run r JOIN chosen c ON c.tenant_id = r.tenant_id
+                ORDER BY c.organization_id, c.product
+                RETURNING 1
+            )
+            SELECT run_id, (SELECT count(*) FROM new_jobs)::int AS jobs FROM new_run
+            """, name: "create sync now run")
+        return Created(runID: try rows[0].decode("run_id"), jobCount: try rows[0].decode("jobs"))
+    }
+
+    public struct Progress: Sendable, Equatable {
+        public var jobCount: Int
+        public var queued: Int
+        public var running: Int
+        public var succeeded: Int
+        public var failed: Int
+        public var skipped: Int
+        public var held: Int
+        public var cancelled: Int
+
+        public var done: Int { succeeded + failed + skipped + held + cancelled }
+        public var isFinished: Bool { queued + running == 0 && done >= jobCount }
+    }
+
+    /// How far a run is, from its jobs (which stay until pruned after their retention).
+    public static func progress(tenantID: Int64, runID: Int64, on connection: Connection) async throws -> Progress? {
+        let rows = try await connection.query("""
+            SELECT r.job_count,
+                   count(*) FILTER (WHERE j.state = 'queued')::int AS queued,
+                   count(*) FILTER (WHERE j.state = 'running')::int AS running,
+                   count(*) FILTER (WHERE j.state = 'succeeded')::int AS succeeded,
+                   count(*) FILTER (WHERE j.state = 'failed')::int AS failed,
+                   count(*) FILTER (WHERE j.state = 'skipped')::int AS skipped,
+                   count(*) FILTER (WHERE j.state = 'held')::int AS held,
+                   count(*) FILTER (WHERE j.state = 'cancelled')::int AS cancelled
+            FROM runs r LEFT JOIN jobs j ON j.tenant_id = r.tenant_id AND j.run_id = r.run_id
+            WHERE r.tenant_id = \(tenantID) AND r.run_id = \(runID)
+            GROUP BY r.job_count
+            """, name: "run progress")
+        guard let row = rows.first else { return nil }
+        return Progress(
+            jobCount: try row.decode("job_count"), queued: try row.decode("queued"), running: try row.decode("running"),
+            succeeded: try row.decode("succeeded"), failed: try row.decode("failed"), skipped: try row.decode("skipped"),
+            held: try row.decode("held"), cancelled: try row.decode("cancelled"))
+    }
+}

@@ -1,0 +1,21 @@
+/// The arguments of a `sync` job: bring this organization's units of this
+/// product to its usage.
+public struct SyncArguments: Codable, Sendable, Hashable {
+    public var organizationID: Int64
+    public var product: String
+    /// Set when an operator approved a held change: a change to exactly this
+    /// target passes the guard rails.
+    public var approvedTarget: Int?
+
+    public init(organizationID: Int64, product: String, approvedTarget: Int? = nil) {
+        self.organizationID = organizationID
+        self.product = product
+        self.approvedTarget = approvedTarget
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case organizationID = "organization_id"
+        case product
+        case approvedTarget = "approved_target"
+    }
+}

@@ -1,0 +1,41 @@
+public import Autotask
+import Foundation
+import Postgres
+
+/// Everything the sync jobs of one claimed batch need, read once: the tenant,
+/// Tally's data for each organization and product, and the Autotask snapshot
+/// of their contracts (one query per entity per 500 contracts).
+public struct SyncBatch: Sendable {
+    public let tenant: SyncTenant
+    public let targets: [SyncTarget.Key: SyncTarget]
+    public let snapshot: AutotaskSnapshot
+    public let session: AutotaskSession
+
+    public var planner: SyncPlanner { SyncPlanner(tenant: tenant) }
+
+    public func plan(_ key: SyncTarget.Key, approvedTarget: Int? = nil) -> SyncPlan {
+        planner.plan(targets[key], key: key, snapshot: snapshot, approvedTarget: approvedTarget)
+    }
+
+    /// Reads the batch. Throws `SyncSetupError` for problems of the tenant's
+    /// own setup, `JobFailure.deferred` when the budget is spent, and
+    /// `AutotaskError` when Autotask refused.
+    public static func prepare(tenantID: Int64, keys: [SyncTarget.Key], services: SyncServices) async throws -> SyncBatch {
+        let (tenant, targets) = try await services.pool.withConnection { connection in
+            let tenant = try await SyncTenant.load(tenantID: tenantID, key: services.secretKey, on: connection)
+            return (tenant, try await SyncTarget.load(tenantID: tenantID, keys: keys, on: connection))
+        }
+        services.meter.attribute(userName: tenant.credentials.userName, to: tenantID)
+        let session = services.autotask.session(tenant.credentials)
+        let contractIDs = Array(Set(targets.values.filter(\.needsAutotask).compactMap(\.contractID))).sorted()
+        guard !contractIDs.isEmpty else {
+            return SyncBatch(tenant: tenant, targets: targets, snapshot: .empty, session: session)
+        }
+        let chunks = (contractIDs.count + 499) / 500
+        try await services.pool.withConnection { connection in
+            try await RequestBudget.check(tenantID: tenantID, budget: tenant.hourlyRequestBudget, planned: 3 * chunks, on: connection)
+        }
+        let snapshot = try await AutotaskSnapshot.read(contractIDs: contractIDs, on: tenant.today, session: session)
+        return SyncBatch(tenant: tenant, targets: targets, snapshot: snapshot, session: session)
+    }
+}

@@ -1,0 +1,92 @@
+import Autotask
+import Foundation
+
+/// The `sync` job: make the units of one product on one organization's
+/// contract equal its usage (DESIGN.md "One sync job"). The jobs of a claimed
+/// batch share one read of Autotask; each change is one adjustment.
+public struct SyncKind: JobKind {
+    public typealias Arguments = SyncArguments
+    public static let name = "sync"
+
+    let services: SyncServices
+
+    public init(services: SyncServices) { self.services = services }
+
+    public func run(_ arguments: SyncArguments, context: JobContext) async throws -> JobOutcome {
+        let key = SyncTarget.Key(organizationID: arguments.organizationID, product: arguments.product)
+        let batch: SyncBatch
+        do {
+            batch = try await context.memo.value("sync.batch") { await prepare(context) }.get()
+        } catch {
+            throw failure(for: error, context: context)
+        }
+        try context.checkpoint()
+        var plan = batch.plan(key, approvedTarget: arguments.approvedTarget)
+        if case .adjust = plan.decision, let contractID = plan.report.contractID, let serviceID = plan.report.serviceID {
+            do {
+                try await services.pool.withConnection { connection in
+                    try await RequestBudget.check(
+                        tenantID: batch.tenant.tenantID, budget: batch.tenant.hourlyRequestBudget, planned: 1, on: connection)
+                }
+                let writer = ContractServiceWriter(batch: batch, services: services, job: context.job, workerID: context.workerID)
+                plan = try await writer.write(ContractServiceKey(contractID: contractID, serviceID: serviceID), plan: plan) { snapshot in
+                    SyncPlanner(tenant: batch.tenant).plan(
+                        batch.targets[key], key: key, snapshot: snapshot, approvedTarget: arguments.approvedTarget)
+                }
+            } catch {
+                var known = plan.report
+                known.unitsAfter = nil
+                throw failure(for: error, context: context, known: known)
+            }
+        }
+        context.report(plan.report)
+        switch plan.decision {
+        case .skip(_, let message):
+            return .skipped(message)
+        case .fail(_, let message):
+            throw JobFailure.permanent(message)
+        case .hold(_, let message):
+            return .held(message)
+        case .unchanged, .adjust:
+            return .succeeded
+        }
+    }
+
+    /// Reads the batch once; a failure is kept too, so the batch's other jobs
+    /// end the same way without asking Autotask again.
+    private func prepare(_ context: JobContext) async -> Result<SyncBatch, any Error> {
+        let keys = context.batch.filter { $0.kind == Self.name }.compactMap { job -> SyncTarget.Key? in
+            guard let arguments = try? JSONDecoder().decode(SyncArguments.self, from: Data(job.arguments.utf8)) else { return nil }
+            return SyncTarget.Key(organizationID: arguments.organizationID, product: arguments.product)
+        }
+        do {
+            return .success(try await SyncBatch.prepare(tenantID: context.job.tenantID, keys: keys, services: services))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The queue's view of a failure; the report keeps what was `known` and names the reason.
+    private func failure(for error: any Error, context: JobContext, known: SyncReport = SyncReport()) -> any Error {
+        var report = known
+        defer { context.report(report) }
+        switch error {
+        case let error as AutotaskError:
+            report.reasonCode = error.reason.rawValue
+            return error.isTransient
+                ? JobFailure.transient(error.description, retryAfter: error.retryAfter)
+                : JobFailure.permanent(error.description)
+        case let error as SyncSetupError:
+            report.reasonCode = error.reason.rawValue
+            return JobFailure.permanent(error.message)
+        case let error as SecretError:
+            report.reasonCode = SyncReason.missingSecret.rawValue
+            return JobFailure.permanent(error.description)
+        case let error as JobFailure:
+            if case .deferred = error.disposition { report.reasonCode = SyncReason.budgetExhausted.rawValue }
+            return error
+        default:
+            return error
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Autotask
+
+/// Decides what one sync job does, from the tenant, Tally's own data and a
+/// snapshot of Autotask (DESIGN.md "One sync job", steps 1–4). It reads and
+/// writes nothing, so `tally sync --dry-run` uses it as the jobs do.
+public struct SyncPlanner: Sendable {
+    public var tenant: SyncTenant
+
+    public init(tenant: SyncTenant) { self.tenant = tenant }
+
+    public func plan(_ target: SyncTarget?, key: SyncTarget.Key, snapshot: AutotaskSnapshot, approvedTarget: Int? = nil) -> SyncPlan {
+        var report = SyncReport()
+        func ending(_ decision: SyncDecision, _ reason: SyncReason?) -> SyncPlan {
+            report.reasonCode = reason?.rawValue
+            return SyncPlan(decision: decision, report: report)
+        }
+        let org = "organization \(key.organizationID)"
+        guard let target, let name = target.organizationName else {
+            return ending(.skip(.organizationRemoved, "\(org) no longer exists in Tally"), .organizationRemoved)
+        }
+        let who = "organization “\(name)” (\(key.organizationID))"
+        guard let companyID = target.companyID, let contractID = target.contractID else {
+            let fix = target.companyID == nil
+                ? "map it with `tally map company \(tenant.slug) \(key.organizationID) COMPANY_ID`, then `tally map contract`"
+                : "map it with `tally map contract \(tenant.slug) \(key.organizationID) CONTRACT_ID`"
+            return ending(.skip(.organizationNotMapped, "\(who) is not mapped to an Autotask contract: \(fix)"), .organizationNotMapped)
+        }
+        report.contractID = contractID
+        guard let serviceID = target.serviceID else {
+            return ending(.skip(.productNotMapped,
+                "product \(key.product) is not mapped to an Autotask service: run `tally map product \(tenant.slug) \(key.product) SERVICE_ID`"),
+                .productNotMapped)
+        }
+        report.serviceID = serviceID
+        guard let usage = target.usage else {
+            return ending(.skip(.noUsage, "no \(key.product) usage is recorded for \(who): import or refresh usage first"), .noUsage)
+        }
+        report.targetUnits = usage
+        if target.usageIsStale {
+            let seen = target.usageObservedAt.map { " (observed \($0.formatted(.iso8601)))" } ?? ""
+            return ending(.skip(.usageStale,
+                "the \(key.product) usage of \(who)\(seen) is older than the tenant's limit of \(tenant.stalenessLimit): refresh usage, then sync again"),
+                .usageStale)
+        }
+        guard let contract = snapshot.contracts[contractID] else {
+            return ending(.fail(.contractNotFound,
+                "contract \(contractID) of \(who) was not found in Autotask (deleted, or the API user cannot see it): map the organization to an existing contract"),
+                .contractNotFound)
+        }
+        if let failure = contractProblem(contract, companyID: companyID, who: who) {
+            return ending(.fail(failure.0, failure.1), failure.0)
+        }
+        let serviceKey = ContractServiceKey(contractID: contractID, serviceID: serviceID)
+        guard snapshot.contractServices[serviceKey] != nil else {
+            return ending(.fail(.serviceNotOnContract,
+                "service \(serviceID) is not on contract \(contractID) of \(who): add it to the contract in Autotask"),
+                .serviceNotOnContract)
+        }
+        let current = snapshot.units(serviceKey)
+        report.unitsBefore = current
+        guard current != usage else {
+            report.unitsAfter = current
+            return ending(.unchanged, .unchanged)
+        }
+        if approvedTarget != usage, let hold = guardHold(from: current, to: usage, who: who, product: key.product) {
+            return ending(.hold(hold.0, hold.1), hold.0)
+        }
+        report.unitsAfter = usage
+        return ending(.adjust(by: usage - current), .adjusted)
+    }
+
+    private func contractProblem(_ contract: Contract, companyID: Int, who: String) -> (SyncReason, String)? {
+        let name = "contract \(contract.id)\(contract.contractName.map { " “\($0)”" } ?? "")"
+        if contract.companyID != companyID {
+            return (.contractWrongCompany,
+                    "\(name) belongs to company \(contract.companyID.map(String.init) ?? "none"), not to company \(companyID) that \(who) is mapped to: map the organization to a contract of its company")
+        }
+        if !contract.isRecurringService {
+            return (.contractNotRecurring,
+                    "\(name) is not a Recurring Service contract (type \(contract.contractType.map(String.init) ?? "unknown")): map \(who) to a Recurring Service contract")
+        }
+        if !contract.isActive {
+            return (.contractInactive, "\(name) is inactive: activate it in Autotask or map \(who) to an active contract")
+        }
+        if let start = contract.startDate, tenant.today < start {
+            return (.contractNotStarted, "\(name) starts on \(start), after today (\(tenant.today)): wait for it to start or map \(who) to the current contract")
+        }
+        if let end = contract.endDate, end < tenant.today {
+            return (.contractExpired, "\(name) ended on \(end): renew it in Autotask (extend its end date) or map \(who) to the current contract")
+        }
+        return nil
+    }
+
+    /// A change the guard rails hold for approval, with both numbers.
+    private func guardHold(from current: Int, to target: Int, who: String, product: String) -> (SyncReason, String)? {
+        let approve = "check the usage; approve with `tally jobs approve`"
+        if target == 0, current > 0, !tenant.guardAllowZero {
+            return (.guardZero, "\(product) units of \(who) would go from \(current) to 0: \(approve)")
+        }
+        guard target < current, tenant.guardMaxDropPercent < 100 else { return nil }
+        let drop = Double(current - target) * 100 / Double(current)
+        guard drop > Double(tenant.guardMaxDropPercent) else { return nil }
+        return (.guardDrop,
+                "\(product) units of \(who) would drop from \(current) to \(target) (−\(Int(drop.rounded())) %), more than the tenant's guard of \(tenant.guardMaxDropPercent) %: \(approve)")
+    }
+}

@@ -1,0 +1,19 @@
+public import Autotask
+public import Postgres
+
+/// What syncing needs from its process: the database, one Autotask client
+/// (its zone cache and per-endpoint limits are shared by all tasks), the key
+/// that opens tenants' secrets, and the request meter.
+public struct SyncServices: Sendable {
+    public let pool: ConnectionPool
+    public let autotask: AutotaskClient
+    public let secretKey: SecretKey
+    public let meter: RequestMeter
+
+    public init(pool: ConnectionPool, autotask: AutotaskClient, secretKey: SecretKey, meter: RequestMeter) {
+        self.pool = pool
+        self.autotask = autotask
+        self.secretKey = secretKey
+        self.meter = meter
+    }
+}

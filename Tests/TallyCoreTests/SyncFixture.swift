@@ -1,0 +1,133 @@
+import Autotask
+import Foundation
+import Logging
+import Postgres
+import TallyCore
+import TallySim
+import TestSupport
+
+/// A simulator world of `tenants` Autotask databases with `organizations`
+/// companies each, the same tenants onboarded in Tally (secrets sealed with
+/// a test key, both products mapped, every organization mapped to its
+/// contract), and usage for every organization and product. The guard rails
+/// are off (drops up to 100 %); tests of the guard rails set them.
+struct SyncFixture {
+    static let secretKeyText = SecretKey.generate()
+    static var secretKey: SecretKey { try! SecretKey(base64: secretKeyText) }
+
+    let simulator: RunningSimulator
+    let configuration: ConnectionConfiguration
+    let connection: Connection
+    /// Tenant ids in database order (tenant i ↔ simulator database db(i+1)).
+    let tenantIDs: [Int64]
+    let organizations: Int
+
+    var workerEnvironment: [String: String] {
+        ["TALLY_SECRET_KEY": Self.secretKeyText, "TALLY_AUTOTASK_URL": simulator.lookupURL]
+    }
+
+    static func with<Result>(
+        tenants: Int, organizations: Int, world: ((inout SimWorld) -> Void)? = nil,
+        _ body: (SyncFixture) async throws -> Result
+    ) async throws -> Result {
+        var generated = WorldGenerator(
+            seed: 7, databases: tenants, companiesPerDatabase: organizations, nonRecurringEvery: nil, inactiveEvery: nil
+        ).generate()
+        world?(&generated)
+        let simulator = try await SimServer.start(state: SimState(world: generated, budgetLatencyMilliseconds: 0))
+        do {
+            let result = try await Fixtures.withMigratedDatabase { configuration, connection in
+                let ids = try await onboard(tenants: tenants, organizations: organizations, on: connection)
+                return try await body(SyncFixture(
+                    simulator: simulator, configuration: configuration, connection: connection, tenantIDs: ids,
+                    organizations: organizations))
+            }
+            await simulator.stop()
+            return result
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+    }
+
+    /// Database n of the generated world: companies base+1000+c, contracts base+100000+c, services base+1 (EDR), base+2 (M365).
+    private static func onboard(tenants: Int, organizations: Int, on connection: Connection) async throws -> [Int64] {
+        var ids: [Int64] = []
+        for n in 1...tenants {
+            let base = n * 1_000_000
+            let id: Int64 = try await connection.query("""
+                INSERT INTO tenants (slug, name, autotask_username, autotask_integration_code, schedule_kind, guard_max_drop_percent)
+                VALUES (\("msp-\(n)"), \("MSP \(n)"), \("api@db\(n).example"), \("IC-db\(n)"), 'manual', 100)
+                RETURNING tenant_id
+                """)[0].decode("tenant_id")
+            try await TenantSecrets.store("secret-db\(n)", kind: .autotaskSecret, tenantID: id, key: secretKey, on: connection)
+            try await connection.execute("""
+                INSERT INTO service_mappings (tenant_id, product, service_id) VALUES (\(id), 'edr', \(base + 1)), (\(id), 'm365', \(base + 2))
+                """)
+            try await connection.execute("""
+                INSERT INTO organizations (tenant_id, organization_id, name, company_id, contract_id)
+                SELECT \(id), c, 'Customer ' || \(n) || '-' || c, \(base + 1000) + c, \(base + 100_000) + c
+                FROM generate_series(1, \(organizations)) AS c
+                """)
+            try await connection.execute("""
+                INSERT INTO usage (tenant_id, organization_id, product, units, source, observed_at)
+                SELECT \(id), c, p, (hashtext(\(n) || ':' || c || p) & 63) + 1, 'manual', now()
+                FROM generate_series(1, \(organizations)) AS c, unnest(ARRAY['edr', 'm365']) AS p
+                """)
+            ids.append(id)
+        }
+        return ids
+    }
+
+    func startWorkers(_ count: Int, arguments: [String] = ["--concurrency", "4", "--retry-base-seconds", "0.2"]) throws -> [WorkerProcess] {
+        try (0..<count).map { _ in try WorkerProcess(configuration, arguments: arguments, environment: workerEnvironment) }
+    }
+
+    /// Sync Now for every tenant; answers the runs.
+    func syncNowAll() async throws -> [(tenantID: Int64, runID: Int64)] {
+        var runs: [(Int64, Int64)] = []
+        for id in tenantIDs {
+            runs.append((id, try await Runs.syncNow(tenantID: id, on: connection).runID))
+        }
+        return runs
+    }
+
+    /// Waits until no job is queued or running.
+    func waitForQuietQueue(timeout: Duration = .seconds(120)) async throws -> Bool {
+        try await Fixtures.waitFor(
+            "SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", toBe: 0, on: connection, timeout: timeout)
+    }
+
+    /// (tenant, organization, product) whose Autotask units differ from usage, as text.
+    func mismatches() async throws -> [String] {
+        var wrong: [String] = []
+        for (index, tenantID) in tenantIDs.enumerated() {
+            let n = index + 1, base = n * 1_000_000
+            let units = await simulator.state.units(database: "db\(n)") ?? []
+            let inForce = Dictionary(units.map { ("\($0.contractID):\($0.serviceID)", $0.units) }, uniquingKeysWith: { a, _ in a })
+            let usage = try await connection.query("""
+                SELECT o.contract_id, CASE u.product WHEN 'edr' THEN 1 ELSE 2 END AS service, u.units, u.organization_id, u.product
+                FROM usage u JOIN organizations o USING (tenant_id, organization_id) WHERE u.tenant_id = \(tenantID)
+                """)
+            for row in usage {
+                let contract: Int64 = try row.decode("contract_id")
+                let service: Int = try row.decode("service")
+                let expected: Int = try row.decode("units")
+                let actual = inForce["\(contract):\(base + service)"]
+                if actual != expected {
+                    wrong.append("tenant \(tenantID) org \(try row.decode("organization_id", as: Int64.self)) \(try row.decode("product", as: String.self)): \(actual.map(String.init) ?? "none") ≠ \(expected)")
+                }
+            }
+        }
+        return wrong
+    }
+
+    /// Adjustments Tally posted (the seed's are posted by "seed").
+    func tallyAdjustments() async -> [SimAdjustment] {
+        var all: [SimAdjustment] = []
+        for n in 1...tenantIDs.count {
+            all += (await simulator.state.adjustments(database: "db\(n)") ?? []).filter { $0.postedBy != "seed" }
+        }
+        return all
+    }
+}
