@@ -10,6 +10,8 @@ public struct AutotaskConfiguration: Sendable {
     public var requestTimeout: Duration
     /// Autotask allows 3 concurrent requests per API user and object endpoint.
     public var maxConcurrentRequestsPerEndpoint: Int
+    /// Times a read (query, get) is repeated after a transient failure before the error is thrown.
+    public var readRetries: Int
     /// Called once for every HTTP request made (zone lookups included), so a caller
     /// can count a tenant's requests against its budget.
     public var onRequest: (@Sendable (AutotaskRequestRecord) async -> Void)?
@@ -21,12 +23,14 @@ public struct AutotaskConfiguration: Sendable {
         connectTimeout: Duration = .seconds(10),
         requestTimeout: Duration = .seconds(60),
         maxConcurrentRequestsPerEndpoint: Int = 3,
+        readRetries: Int = 2,
         onRequest: (@Sendable (AutotaskRequestRecord) async -> Void)? = nil
     ) {
         self.zoneLookupURL = zoneLookupURL
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.maxConcurrentRequestsPerEndpoint = maxConcurrentRequestsPerEndpoint
+        self.readRetries = readRetries
         self.onRequest = onRequest
     }
 }

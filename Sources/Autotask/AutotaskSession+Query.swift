@@ -13,13 +13,13 @@ extension AutotaskSession {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let body = try encoder.encode(query)
-        var data = try await send(.POST, entity: entity, path: "\(entity)/query", body: body, ids: ids)
+        var data = try await retryingRead { try await send(.POST, entity: entity, path: "\(entity)/query", body: body, ids: ids) }
         var records: [Record] = []
         while true {
             let page = try decode(ItemsEnvelope<Record>.self, from: data, entity: entity)
             records += page.items
             guard let next = page.pageDetails?.nextPageUrl, !next.isEmpty, let url = URL(string: next) else { return records }
-            data = try await send(.GET, entity: entity, absoluteURL: url, ids: ids)
+            data = try await retryingRead { try await send(.GET, entity: entity, absoluteURL: url, ids: ids) }
         }
     }
 
@@ -42,10 +42,26 @@ extension AutotaskSession {
     /// `GET {entity}/{id}`; nil when Autotask has no such record.
     public func get<Record: Decodable & Sendable>(_ entity: String, id: Int, as type: Record.Type = Record.self) async throws -> Record? {
         do {
-            let data = try await send(.GET, entity: entity, path: "\(entity)/\(id)", ids: [id])
+            let data = try await retryingRead { try await send(.GET, entity: entity, path: "\(entity)/\(id)", ids: [id]) }
             return try decode(ItemEnvelope<Record>.self, from: data, entity: entity).item
         } catch let error as AutotaskError where error.reason == .notFound {
             return nil
+        }
+    }
+
+    /// Retries a read (which changes nothing, so may be repeated) after a
+    /// transient failure, up to `readRetries` times, honouring `Retry-After`.
+    /// Writes are never retried here: the caller re-reads and decides again.
+    func retryingRead(_ read: () async throws -> Data) async throws -> Data {
+        var retries = 0
+        while true {
+            do {
+                return try await read()
+            } catch let error as AutotaskError where error.isTransient && retries < client.configuration.readRetries {
+                retries += 1
+                let backoff = Duration.milliseconds(Int64(Double(200 << retries) * Double.random(in: 0.5...1)))
+                try await Task.sleep(for: min(error.retryAfter ?? backoff, .seconds(10)))
+            }
         }
     }
 }

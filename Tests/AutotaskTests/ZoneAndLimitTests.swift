@@ -38,8 +38,8 @@ struct ZoneAndLimitTests {
     }
 
     @Test func simulatorRefusesAFourthConcurrentRequest() async throws {
-        // A client allowed 10 at once shows that the simulator enforces Autotask's 3.
-        try await Fixture.with(maxConcurrent: 10) { f in
+        // A client allowed 10 at once, that does not retry, shows that the simulator enforces Autotask's 3.
+        try await Fixture.with(maxConcurrent: 10, readRetries: 0) { f in
             await f.state.setFaults(try FaultSpec(parsing: "latency=600"))
             let at = f.client.session(Fixture.full)
             _ = try await at.zoneBaseURL()

@@ -1,4 +1,4 @@
-import Autotask
+public import Autotask
 import Foundation
 
 /// The `sync` job: make the units of one product on one organization's
@@ -72,7 +72,7 @@ public struct SyncKind: JobKind {
         defer { context.report(report) }
         switch error {
         case let error as AutotaskError:
-            report.reasonCode = error.reason.rawValue
+            report.reasonCode = error.reason.snakeCased
             return error.isTransient
                 ? JobFailure.transient(error.description, retryAfter: error.retryAfter)
                 : JobFailure.permanent(error.description)
@@ -87,6 +87,15 @@ public struct SyncKind: JobKind {
             return error
         default:
             return error
+        }
+    }
+}
+
+extension AutotaskError.Reason {
+    /// The reason as stored with results, in the same style as `SyncReason` (e.g. `missing_permission`).
+    public var snakeCased: String {
+        rawValue.reduce(into: "") { text, character in
+            if character.isUppercase { text += "_" + character.lowercased() } else { text.append(character) }
         }
     }
 }
