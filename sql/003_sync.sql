@@ -1,6 +1,7 @@
 -- Sync: what a run covers, the result row written with each sync job's end,
--- Tally's Autotask requests per tenant and minute (the hourly budget), and
--- the write intents that keep two tasks from adjusting one contract service at once.
+-- Tally's Autotask requests per tenant and minute (the hourly budget), the
+-- write intents that keep two tasks from adjusting one contract service at
+-- once, and a queue hint for jobs made due sooner.
 
 -- What a handler reported about its job, written by the statement that ends it
 -- (a sync job: contract, service, units before/target/after, adjustment, reason code).
@@ -71,6 +72,14 @@ FOR EACH ROW
 WHEN (NEW.kind = 'sync' AND NEW.state IN ('succeeded', 'failed', 'skipped', 'held', 'cancelled')
       AND NEW.state IS DISTINCT FROM OLD.state)
 EXECUTE FUNCTION tally_record_sync_result();
+
+-- The queue: a queued job made due sooner or more urgent (an operator's
+-- "run now", a deferral cut short) updates its tenant's hint at once.
+CREATE TRIGGER jobs_note_hastened
+AFTER UPDATE OF run_at, priority ON jobs
+FOR EACH ROW WHEN (NEW.state = 'queued' AND OLD.state = 'queued'
+                   AND (NEW.run_at < OLD.run_at OR NEW.priority > OLD.priority))
+EXECUTE FUNCTION tally_note_requeued_job();
 
 -- Tally's Autotask requests per tenant and minute: the hourly budget is the
 -- sum of the last 60 minutes, counted by every worker of the cluster.
