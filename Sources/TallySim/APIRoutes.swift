@@ -64,7 +64,16 @@ struct APIRoutes: Sendable {
             return .errors(500, SimText.bare)
         case .serverError:
             return .errors(503, SimText.serviceUnavailable)
+        case .lostAnswer(let ms):
+            guard case .create = route else { break }
+            _ = await answer(route, admission: admission, request: &request, host: host)
+            try? await Task.sleep(for: .milliseconds(ms))
+            return .errors(504, "Gateway Timeout")
         }
+        return await answer(route, admission: admission, request: &request, host: host)
+    }
+
+    private func answer(_ route: APIRoute, admission: Admission, request: inout Request, host: String) async -> SimResponse {
         let body = (try? await request.collectBody(upTo: 16 * 1024 * 1024)).map { Data($0.readableBytesView) } ?? Data()
         switch route {
         case .threshold:

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Injected failures: `5xx=RATE,ise=RATE,hang=RATE,latency=MS,outage=on|off,seed=N,hangFor=MS`.
+/// Injected failures: `5xx=RATE,ise=RATE,hang=RATE,lost=RATE,latency=MS,outage=on|off,seed=N,hangFor=MS`.
 /// Rates are probabilities from 0 to 1, drawn from a generator seeded with `seed`,
 /// so a run with the same seed and the same requests fails the same way.
 public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
@@ -11,6 +11,8 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
     /// No answer for `hangMilliseconds` (a client time-out), then 504.
     public var hangRate: Double = 0
     public var hangMilliseconds: Int = 120_000
+    /// A write is applied but its answer is lost: no answer for `hangMilliseconds`, then 504.
+    public var lostAnswerRate: Double = 0
     /// Added to every API call.
     public var latencyMilliseconds: Int = 0
     /// Every call fails with 503.
@@ -39,18 +41,19 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
             case "ise", "500": bareErrorRate = try rate()
             case "hang", "timeout": hangRate = try rate()
             case "hangfor": hangMilliseconds = try millis()
+            case "lost": lostAnswerRate = try rate()
             case "latency": latencyMilliseconds = try millis()
             case "outage": outage = ["1", "on", "true", "yes"].contains(value.lowercased())
             case "seed":
                 guard let s = UInt64(value) else { throw FaultSpecError(text: "seed needs a whole number") }
                 seed = s
-            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, hang, hangFor, latency, outage, seed)")
+            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, hang, hangFor, lost, latency, outage, seed)")
             }
         }
     }
 
     public var description: String {
-        "5xx=\(serverErrorRate),ise=\(bareErrorRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
+        "5xx=\(serverErrorRate),ise=\(bareErrorRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,lost=\(lostAnswerRate),latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
     }
 }
 

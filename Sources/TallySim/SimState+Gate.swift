@@ -15,6 +15,8 @@ enum FaultAction: Sendable {
     case hang(milliseconds: Int)
     case bare
     case serverError
+    /// Applies a write, then answers nothing for a while and 504 (reads are unaffected).
+    case lostAnswer(milliseconds: Int)
 }
 
 enum GateResult: Sendable {
@@ -83,6 +85,7 @@ extension SimState {
             random.chance(faults.hangRate) ? .hang(milliseconds: faults.hangMilliseconds)
             : random.chance(faults.bareErrorRate) ? .bare
             : random.chance(faults.serverErrorRate) ? .serverError
+            : random.chance(faults.lostAnswerRate) ? .lostAnswer(milliseconds: faults.hangMilliseconds)
             : .none
         return .admitted(Admission(
             database: databaseName, userName: user.userName, zone: database.spec.zone, concurrencyKey: key,

@@ -1,0 +1,89 @@
+import Foundation
+import Postgres
+import TallyCore
+import TallySim
+import Testing
+
+/// Workers killed with SIGKILL at random moments while they sync: every
+/// job still ends, every contract ends at its usage, and no change is posted twice.
+@Suite(.serialized)
+struct SyncCrashTests {
+    @Test func killedWorkersNeverLoseOrDoubleAnAdjustment() async throws {
+        try await SyncFixture.with(tenants: 4, organizations: 30) { fixture in
+            let connection = fixture.connection
+            let needed = try await fixture.mismatches().count
+            #expect(needed > 100)
+            // Slow Autotask down so that kills land between reads, posts and commits.
+            await fixture.simulator.state.setFaults(try FaultSpec(parsing: "latency=60"))
+            let arguments = ["--concurrency", "4", "--batch-size", "10", "--lease-seconds", "2", "--retry-base-seconds", "0.2"]
+            var workers = try fixture.startWorkers(3, arguments: arguments)
+            _ = try await fixture.syncNowAll()
+            var generator = SystemRandomNumberGenerator()
+            var kills = 0
+            for _ in 0..<10 {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 150...450, using: &generator)))
+                let victim = Int.random(in: 0..<workers.count, using: &generator)
+                workers[victim].signal(SIGKILL)
+                _ = await workers[victim].waitForExit()
+                kills += 1
+                workers[victim] = try WorkerProcess(fixture.configuration, arguments: arguments, environment: fixture.workerEnvironment)
+            }
+            #expect(try await fixture.waitForQuietQueue(timeout: .seconds(120)))
+            await fixture.simulator.state.setFaults(FaultSpec())
+
+            #expect(try await fixture.mismatches() == [])
+            let posted = await fixture.tallyAdjustments()
+            #expect(posted.count == needed, "\(posted.count) adjustments for \(needed) needed changes after \(kills) kills")
+            let perService = Dictionary(grouping: posted) { "\($0.contractID):\($0.serviceID)" }
+            #expect(perService.values.allSatisfy { $0.count == 1 }, "no contract service adjusted twice")
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: connection) == 240)
+            #expect(try await Fixtures.count(
+                "SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: connection) == 0)
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE attempts > 1", on: connection) > 0,
+                    "kills landed while jobs ran")
+            for worker in workers { worker.signal(SIGTERM) }
+            for worker in workers { _ = await worker.waitForExit() }
+        }
+    }
+
+    /// The worst moment: Autotask applied the adjustment, its answer has not
+    /// arrived, and the worker dies. The job runs again, re-reads, and writes nothing.
+    @Test func aWorkerKilledAfterAutotaskAcceptedItsWriteDoesNotWriteAgain() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 1) { fixture in
+            let connection = fixture.connection
+            let tenant = fixture.tenantIDs[0]
+            let current = await fixture.simulator.state.units(database: "db1")?
+                .first { $0.contractID == 1_100_001 && $0.serviceID == 1_000_001 }?.units ?? 0
+            try await connection.execute("""
+                UPDATE usage SET units = \(current + 5) WHERE tenant_id = \(tenant) AND organization_id = 1 AND product = 'edr'
+                """)
+            await fixture.simulator.state.setFaults(try FaultSpec(parsing: "lost=1,hangFor=4s"))
+            let arguments = ["--concurrency", "1", "--lease-seconds", "2", "--retry-base-seconds", "0.2"]
+            let doomed = try WorkerProcess(fixture.configuration, arguments: arguments, environment: fixture.workerEnvironment)
+            let run = try await Runs.syncNow(tenantID: tenant, organizationID: 1, product: "edr", on: connection)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while await fixture.tallyAdjustments().isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try #require(await fixture.tallyAdjustments().count == 1, "Autotask applied the write")
+            doomed.signal(SIGKILL)
+            _ = await doomed.waitForExit()
+            await fixture.simulator.state.setFaults(FaultSpec())
+
+            let survivor = try WorkerProcess(fixture.configuration, arguments: arguments, environment: fixture.workerEnvironment)
+            #expect(try await fixture.waitForQuietQueue(timeout: .seconds(60)))
+            #expect(await fixture.tallyAdjustments().count == 1, "the write was not repeated")
+            #expect(try await fixture.mismatches().filter { $0.contains("org 1 edr") } == [])
+            let result = try await connection.query("""
+                SELECT outcome, reason_code, units_before, attempts FROM results WHERE run_id = \(run.runID)
+                """)
+            try #require(result.count == 1)
+            #expect(try result[0].decode("outcome", as: String.self) == "succeeded")
+            #expect(try result[0].decode("reason_code", as: String.self) == "unchanged")
+            #expect(try result[0].decode("units_before", as: Int.self) == current + 5)
+            #expect(try result[0].decode("attempts", as: Int.self) == 2)
+            survivor.signal(SIGTERM)
+            _ = await survivor.waitForExit()
+        }
+    }
+}
