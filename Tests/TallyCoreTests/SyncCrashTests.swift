@@ -86,4 +86,25 @@ struct SyncCrashTests {
             _ = await survivor.waitForExit()
         }
     }
+
+    /// Two Sync Nows of one tenant at once: jobs of the same organization and
+    /// product run in different tasks at the same time, and still add once.
+    @Test func overlappingRunsOfOneTenantAddOnce() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 40) { fixture in
+            let needed = try await fixture.mismatches().count
+            await fixture.simulator.state.setFaults(try FaultSpec(parsing: "latency=20"))
+            // Each run is one batch: two tasks read the same units, then write in the same order.
+            let workers = try fixture.startWorkers(2, arguments: ["--concurrency", "4", "--batch-size", "80"])
+            let tenant = fixture.tenantIDs[0]
+            _ = try await Runs.syncNow(tenantID: tenant, on: fixture.connection)
+            _ = try await Runs.syncNow(tenantID: tenant, on: fixture.connection)
+            #expect(try await fixture.waitForQuietQueue())
+            await fixture.simulator.state.setFaults(FaultSpec())
+            #expect(try await fixture.mismatches() == [])
+            #expect(await fixture.tallyAdjustments().count == needed)
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: fixture.connection) == 160)
+            for worker in workers { worker.signal(SIGTERM) }
+            for worker in workers { _ = await worker.waitForExit() }
+        }
+    }
 }
