@@ -65,7 +65,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyCore", "Postgres"],
+            dependencies: ["TallyCore", "Postgres", "TestSupport", "TallySim", "Autotask"],
             path: "bench/Sources/tally-bench",
             swiftSettings: swiftSettings
         ),
@@ -100,7 +100,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres"],
+            dependencies: ["Postgres", "TallyCore"],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),

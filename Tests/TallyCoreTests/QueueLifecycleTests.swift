@@ -94,9 +94,25 @@ struct QueueLifecycleTests {
         }
     }
 
+    @Test func aShortQueueIsSharedAmongTheTenantsFreeSlots() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenant = try await Fixtures.addTenants(caps: [3], on: db)[0]
+            try await JobQueue.enqueue((0..<31).map { NewJob(tenantID: tenant, kind: "noop", uniqueKey: "job-\($0)") }, on: db)
+            var sizes: [Int] = []
+            for task in 0..<4 {
+                let claim = try await JobQueue.claim(
+                    worker: UUID(), task: task, batchSize: 50, lease: .seconds(30), kinds: ["noop"], on: db)
+                sizes.append(claim.jobs.count)
+            }
+            // 31 over 3 free slots, then 20 over 2, then 10 over 1; the cap holds the rest back.
+            #expect(sizes == [11, 10, 10, 0])
+        }
+    }
+
     @Test func anExpiredLeaseRequeuesTheJobAndCountsTheAttemptUntilItFails() async throws {
         try await Fixtures.withMigratedDatabase { _, db in
-            let tenant = try await Fixtures.addTenants(caps: [2], on: db)[0]
+            // Cap 1: one task takes both jobs in one batch.
+            let tenant = try await Fixtures.addTenants(caps: [1], on: db)[0]
             try await JobQueue.enqueue([
                 NewJob(tenantID: tenant, kind: "noop", uniqueKey: "poison", maxAttempts: 2),
                 NewJob(tenantID: tenant, kind: "noop", uniqueKey: "bystander", maxAttempts: 2),

@@ -37,7 +37,7 @@ struct SyncFixture {
         let simulator = try await SimServer.start(state: SimState(world: generated, budgetLatencyMilliseconds: 0))
         do {
             let result = try await Fixtures.withMigratedDatabase { configuration, connection in
-                let ids = try await onboard(tenants: tenants, organizations: organizations, on: connection)
+                let ids = try await SimulatedTenants.onboard(count: tenants, organizations: organizations, secretKey: secretKey, on: connection)
                 return try await body(SyncFixture(
                     simulator: simulator, configuration: configuration, connection: connection, tenantIDs: ids,
                     organizations: organizations))
@@ -48,35 +48,6 @@ struct SyncFixture {
             await simulator.stop()
             throw error
         }
-    }
-
-    /// Database n of the generated world: companies base+1000+c, contracts base+100000+c, services base+1 (EDR), base+2 (M365).
-    private static func onboard(tenants: Int, organizations: Int, on connection: Connection) async throws -> [Int64] {
-        var ids: [Int64] = []
-        for n in 1...tenants {
-            let base = n * 1_000_000
-            let id: Int64 = try await connection.query("""
-                INSERT INTO tenants (slug, name, autotask_username, autotask_integration_code, schedule_kind, guard_max_drop_percent)
-                VALUES (\("msp-\(n)"), \("MSP \(n)"), \("api@db\(n).example"), \("IC-db\(n)"), 'manual', 100)
-                RETURNING tenant_id
-                """)[0].decode("tenant_id")
-            try await TenantSecrets.store("secret-db\(n)", kind: .autotaskSecret, tenantID: id, key: secretKey, on: connection)
-            try await connection.execute("""
-                INSERT INTO service_mappings (tenant_id, product, service_id) VALUES (\(id), 'edr', \(base + 1)), (\(id), 'm365', \(base + 2))
-                """)
-            try await connection.execute("""
-                INSERT INTO organizations (tenant_id, organization_id, name, company_id, contract_id)
-                SELECT \(id), c, 'Customer ' || \(n) || '-' || c, \(base + 1000) + c, \(base + 100_000) + c
-                FROM generate_series(1, \(organizations)) AS c
-                """)
-            try await connection.execute("""
-                INSERT INTO usage (tenant_id, organization_id, product, units, source, observed_at)
-                SELECT \(id), c, p, (hashtext(\(n) || ':' || c || p) & 63) + 1, 'manual', now()
-                FROM generate_series(1, \(organizations)) AS c, unnest(ARRAY['edr', 'm365']) AS p
-                """)
-            ids.append(id)
-        }
-        return ids
     }
 
     func startWorkers(_ count: Int, arguments: [String] = ["--concurrency", "4", "--retry-base-seconds", "0.2"]) throws -> [WorkerProcess] {

@@ -45,7 +45,7 @@ extension JobQueue {
         let leaseSeconds = lease.seconds
         return """
             WITH candidate AS (
-                SELECT s.tenant_id, s.slot, q.version
+                SELECT s.tenant_id, s.slot, q.version, t.concurrency_cap
                 FROM queue_tenants q
                 JOIN tenants t ON t.tenant_id = q.tenant_id
                 JOIN queue_slots s ON s.tenant_id = q.tenant_id
@@ -66,6 +66,21 @@ extension JobQueue {
                 LIMIT 1
                 FOR UPDATE OF s SKIP LOCKED
             ),
+            share AS (
+                -- A short queue is shared among the tenant's free slots
+                -- rather than taken whole by one task: R ready jobs (counted
+                -- up to batch × cap) over F free slots, this one included,
+                -- make batches of at most ceil(R / F).
+                SELECT least(\(batchSize), greatest(1, ceil(
+                           (SELECT count(*) FROM (
+                                SELECT 1 FROM jobs r
+                                WHERE r.tenant_id = c.tenant_id AND r.state = 'queued' AND r.run_at <= now()
+                                LIMIT \(batchSize) * c.concurrency_cap) AS ready)::numeric
+                           / greatest(1, (SELECT count(*) FROM queue_slots f
+                                          WHERE f.tenant_id = c.tenant_id AND f.holder_worker IS NULL
+                                            AND f.slot <= c.concurrency_cap)))))::int AS size
+                FROM candidate c
+            ),
             picked AS (
                 -- One tenant, read in index order: the batch costs its size,
                 -- not the length of the tenant's backlog.
@@ -75,7 +90,7 @@ extension JobQueue {
                   AND j.state = 'queued' AND j.run_at <= now()
                   AND j.kind = ANY (\(kinds)::text[])
                 ORDER BY j.priority DESC, j.run_at, j.job_id
-                LIMIT \(batchSize)
+                LIMIT (SELECT size FROM share)
                 FOR UPDATE OF j SKIP LOCKED
             ),
             first_job AS (

@@ -127,21 +127,7 @@ struct QueueBenchmark {
     }
 
     func launch(_ program: String, _ arguments: [String], quiet: Bool = false) throws -> Process {
-        let process = Process()
-        let local = binDirectory.appendingPathComponent(program)
-        if FileManager.default.isExecutableFile(atPath: local.path) {
-            process.executableURL = local
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [program] + arguments
-        }
-        var environment = ProcessInfo.processInfo.environment
-        environment["TALLY_LOG_LEVEL"] = "warning"
-        process.environment = environment
-        if quiet { process.standardOutput = FileHandle.nullDevice }
-        try process.run()
-        return process
+        try Launcher(binDirectory: binDirectory).launch(program, arguments, quiet: quiet)
     }
 
     func percentile(_ sorted: [Double], _ fraction: Double) -> Double {

@@ -1,0 +1,108 @@
+import Foundation
+import Postgres
+import TallyCore
+import TallySim
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sync Now of every tenant of a simulated world, drained by `tally worker`
+/// processes against tally-sim: once with no Autotask latency (Tally's own
+/// cost) and once with a realistic latency, where the bound is
+/// tenants × cap / latency syncs per second (each task waits for one write
+/// per sync, and a tenant has at most `cap` tasks).
+struct E2EBenchmark {
+    struct Options {
+        var tenants = 20
+        var organizations = 150
+        var workers = 3
+        var concurrency = 20
+        var batch = 50
+        var latencies = [0, 150]
+    }
+
+    let options: Options
+    let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally-bench")
+    let cap = 3
+
+    func run() async throws {
+        let db = try await Connection.connect(database)
+        _ = try await Migrator(migrations: try Migration.load(from: MigrationDirectory.locate(explicit: nil))).apply(on: db)
+        let syncs = options.tenants * options.organizations * 2
+        print("e2e benchmark: \(options.tenants) tenants × \(options.organizations) organizations × 2 products = \(syncs) syncs, "
+              + "each a change; \(options.workers) workers × \(options.concurrency) tasks, batch \(options.batch), cap \(cap)")
+        for latency in options.latencies {
+            try await round(latency: latency, syncs: syncs, on: db)
+        }
+    }
+
+    private func round(latency: Int, syncs: Int, on db: Connection) async throws {
+        try await db.executeScript("TRUNCATE tenants CASCADE", name: "reset")
+        let world = WorldGenerator(
+            seed: 11, databases: options.tenants, companiesPerDatabase: options.organizations, nonRecurringEvery: nil,
+            inactiveEvery: nil
+        ).generate()
+        let simulator = try await SimServer.start(state: SimState(world: world, budgetLatencyMilliseconds: 0))
+        defer { Task { await simulator.stop() } }
+        let keyText = SecretKey.generate()
+        let tenantIDs = try await SimulatedTenants.onboard(
+            count: options.tenants, organizations: options.organizations, secretKey: try SecretKey(base64: keyText), on: db)
+        try await makeEverySyncAChange(tenantIDs, simulator: simulator, on: db)
+        try await db.execute("UPDATE tenants SET concurrency_cap = \(cap)")
+        await simulator.state.setFaults(try FaultSpec(parsing: "latency=\(latency)"))
+
+        let launcher = Launcher()
+        let environment = ["TALLY_SECRET_KEY": keyText, "TALLY_AUTOTASK_URL": simulator.lookupURL]
+        let workers = try (0..<options.workers).map { _ in
+            try launcher.launch("tally", [
+                "worker", "--concurrency", "\(options.concurrency)", "--batch-size", "\(options.batch)",
+            ], environment: environment)
+        }
+        defer {
+            for worker in workers { kill(worker.processIdentifier, SIGTERM) }
+            for worker in workers { worker.waitUntilExit() }
+        }
+        while try await count("SELECT count(*)::int AS n FROM workers", on: db) < options.workers {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await simulator.state.resetStatistics()
+        let started = ContinuousClock.now
+        for tenantID in tenantIDs { _ = try await Runs.syncNow(tenantID: tenantID, on: db) }
+        while try await count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: db) > 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        let statistics = await simulator.state.statistics()
+        let requests = statistics.requests.values.flatMap(\.values).reduce(0, +)
+        let writes = statistics.requests.values.compactMap { $0["ContractServiceAdjustments"] }.reduce(0, +)
+        let succeeded = try await count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: db)
+        let rate = Double(succeeded) / seconds
+        var line = String(format: "latency %3d ms: %d of %d syncs succeeded in %.2f s = %.0f syncs/s; %d Autotask requests (%d writes) = %.3f per sync",
+                          latency, succeeded, syncs, seconds, rate, requests, writes, Double(requests) / Double(syncs))
+        if latency > 0 {
+            let bound = Double(options.tenants * cap) / (Double(latency) / 1000)
+            line += String(format: "; bound %.0f syncs/s, ratio %.2f (goal ≥ 0.7)", bound, rate / bound)
+        }
+        print(line)
+    }
+
+    /// Usage one above the units each contract holds, so every sync writes once.
+    private func makeEverySyncAChange(_ tenantIDs: [Int64], simulator: RunningSimulator, on db: Connection) async throws {
+        for (index, tenantID) in tenantIDs.enumerated() {
+            let base = (index + 1) * 1_000_000
+            let units = await simulator.state.units(database: "db\(index + 1)") ?? []
+            let organizations = units.map { Int64($0.contractID - base - 100_000) }
+            let products = units.map { $0.serviceID == base + 1 ? "edr" : "m365" }
+            try await db.execute("""
+                UPDATE usage u SET units = n.units + 1
+                FROM unnest(\(organizations)::bigint[], \(products)::text[], \(units.map(\.units))::int[]) AS n (organization_id, product, units)
+                WHERE u.tenant_id = \(tenantID) AND u.organization_id = n.organization_id AND u.product = n.product
+                """)
+        }
+    }
+
+    private func count(_ sql: SQL, on db: Connection) async throws -> Int {
+        try await db.query(sql)[0].decode("n", as: Int.self)
+    }
+}
