@@ -24,7 +24,8 @@ public final class AutotaskClient: Sendable {
             redirectConfiguration: .disallow,
             timeout: .init(connect: .nanoseconds(configuration.connectTimeout.nanoseconds))
         )
-        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60))
+        httpConfiguration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connectionsPerHost)
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 

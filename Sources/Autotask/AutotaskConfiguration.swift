@@ -12,6 +12,9 @@ public struct AutotaskConfiguration: Sendable {
     public var maxConcurrentRequestsPerEndpoint: Int
     /// Times a read (query, get) is repeated after a transient failure before the error is thrown.
     public var readRetries: Int
+    /// HTTP connections kept to one host. Every tenant of a zone talks to the
+    /// same host, so this bounds the requests in flight of the whole process.
+    public var connectionsPerHost: Int
     /// Called once for every HTTP request made (zone lookups included), so a caller
     /// can count a tenant's requests against its budget.
     public var onRequest: (@Sendable (AutotaskRequestRecord) async -> Void)?
@@ -24,6 +27,7 @@ public struct AutotaskConfiguration: Sendable {
         requestTimeout: Duration = .seconds(60),
         maxConcurrentRequestsPerEndpoint: Int = 3,
         readRetries: Int = 2,
+        connectionsPerHost: Int = 64,
         onRequest: (@Sendable (AutotaskRequestRecord) async -> Void)? = nil
     ) {
         self.zoneLookupURL = zoneLookupURL
@@ -31,6 +35,7 @@ public struct AutotaskConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.maxConcurrentRequestsPerEndpoint = maxConcurrentRequestsPerEndpoint
         self.readRetries = readRetries
+        self.connectionsPerHost = connectionsPerHost
         self.onRequest = onRequest
     }
 }

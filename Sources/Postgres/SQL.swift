@@ -72,6 +72,26 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
 
         /// SQL text spliced in as is. Never pass user input here.
         public mutating func appendInterpolation(unescaped fragment: String) { text += fragment }
+
+        /// Another statement's text and parameters, its `$n` renumbered after ours.
+        public mutating func appendInterpolation(fragment: SQL) {
+            let offset = parameters.count
+            var characters = fragment.text.makeIterator()
+            while let character = characters.next() {
+                guard character == "$" else {
+                    text.append(character)
+                    continue
+                }
+                var digits = ""
+                var following: Character?
+                while let next = characters.next() {
+                    if next.isASCII && next.isNumber { digits.append(next) } else { following = next; break }
+                }
+                text += digits.isEmpty ? "$" : "$\(Int(digits)! + offset)"
+                if let following { text.append(following) }
+            }
+            parameters += fragment.parameters
+        }
     }
 }
 

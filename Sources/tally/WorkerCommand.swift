@@ -115,7 +115,9 @@ struct WorkerCommand: AsyncParsableCommand {
             let pool = ConnectionPool(configuration: database, maximumConnections: 2 * concurrency + 2)
             let meter = RequestMeter(pool: pool, logger: logger)
             let client = AutotaskClient(
-                configuration: AutotaskConfiguration(zoneLookupURL: try autotask.zoneLookupURL(), onRequest: { await meter.record($0) }),
+                configuration: AutotaskConfiguration(
+                    zoneLookupURL: try autotask.zoneLookupURL(), connectionsPerHost: max(64, 2 * concurrency),
+                    onRequest: { await meter.record($0) }),
                 logger: logger)
             let sync = try Self.secretKeyIfSet().map { SyncServices(pool: pool, autotask: client, secretKey: $0, meter: meter) }
             let worker = Worker(
@@ -125,6 +127,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 configuration: .init(
                     services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
+            await meter.flush()
             try? await client.shutdown()
             pool.close()
         }

@@ -41,8 +41,7 @@ struct SyncCrashTests {
                 "SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: connection) == 0)
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE attempts > 1", on: connection) > 0,
                     "kills landed while jobs ran")
-            for worker in workers { worker.signal(SIGTERM) }
-            for worker in workers { _ = await worker.waitForExit() }
+            await workers.stopAll()
         }
     }
 
@@ -103,8 +102,7 @@ struct SyncCrashTests {
             #expect(try await fixture.mismatches() == [])
             #expect(await fixture.tallyAdjustments().count == needed)
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: fixture.connection) == 160)
-            for worker in workers { worker.signal(SIGTERM) }
-            for worker in workers { _ = await worker.waitForExit() }
+            await workers.stopAll()
         }
     }
 }

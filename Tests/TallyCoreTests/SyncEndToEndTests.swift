@@ -33,8 +33,7 @@ struct SyncEndToEndTests {
             let requests = await fixture.simulator.state.statistics().requests.values.flatMap(\.values).reduce(0, +)
             // 20 tenants of 50 jobs: at least one batch, three reads each, per tenant.
             #expect(requests <= 20 * 3 * 3, "\(requests) Autotask requests for \(jobs) unchanged jobs")
-            for worker in workers { worker.signal(SIGTERM) }
-            for worker in workers { _ = await worker.waitForExit() }
+            await workers.stopAll()
         }
     }
 
@@ -54,8 +53,7 @@ struct SyncEndToEndTests {
             let counted = try await Fixtures.count(
                 "SELECT sum(requests)::int AS n FROM autotask_request_counts", on: fixture.connection)
             #expect(counted >= requests, "Tally counts its own requests for the budget")
-            for worker in workers { worker.signal(SIGTERM) }
-            for worker in workers { _ = await worker.waitForExit() }
+            await workers.stopAll()
         }
     }
 }

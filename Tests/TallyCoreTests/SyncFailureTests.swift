@@ -75,8 +75,7 @@ struct SyncFailureTests {
             #expect(try await Fixtures.count("""
                 SELECT count(*)::int AS n FROM results WHERE tenant_id = \(t1) AND organization_id IN (7, 8) AND outcome = 'succeeded'
                 """, on: connection) == 4)
-            for worker in workers { worker.signal(SIGTERM) }
-            for worker in workers { _ = await worker.waitForExit() }
+            await workers.stopAll()
         }
     }
 
@@ -97,8 +96,7 @@ struct SyncFailureTests {
                 "SELECT count(*)::int AS n FROM results WHERE attempts > 1", on: fixture.connection) > 0, "some jobs were retried")
             await fixture.simulator.state.setFaults(FaultSpec())
             #expect(try await fixture.mismatches() == [])
-            for worker in workers { worker.signal(SIGTERM) }
-            for worker in workers { _ = await worker.waitForExit() }
+            await workers.stopAll()
         }
     }
 }

@@ -51,8 +51,7 @@ struct SyncGuardAndBudgetTests {
             #expect(try await Fixtures.count("""
                 SELECT count(*)::int AS n FROM results WHERE run_id = \(run.runID) AND outcome = 'succeeded'
                 """, on: connection) == 3, "approved jobs replaced their held results")
-            for worker in workers { worker.signal(SIGTERM) }
-            for worker in workers { _ = await worker.waitForExit() }
+            await workers.stopAll()
         }
     }
 
@@ -78,8 +77,7 @@ struct SyncGuardAndBudgetTests {
             try await connection.execute("UPDATE jobs SET run_at = now() WHERE tenant_id = \(poor) AND state = 'queued'")
             #expect(try await fixture.waitForQuietQueue())
             #expect(try await fixture.mismatches() == [])
-            for worker in workers { worker.signal(SIGTERM) }
-            for worker in workers { _ = await worker.waitForExit() }
+            await workers.stopAll()
         }
     }
 

@@ -83,3 +83,11 @@ extension Fixtures {
         try await connection.query(sql)[0].decode("n", as: Int.self)
     }
 }
+
+extension [WorkerProcess] {
+    /// SIGTERM to each, then waits for all to exit.
+    func stopAll() async {
+        for worker in self { worker.signal(SIGTERM) }
+        for worker in self { _ = await worker.waitForExit() }
+    }
+}

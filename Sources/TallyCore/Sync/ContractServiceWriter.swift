@@ -18,8 +18,16 @@ struct ContractServiceWriter {
         let tenantID = batch.tenant.tenantID
         let lockName = "tally contract service \(tenantID):\(key.contractID):\(key.serviceID)"
         return try await services.pool.withConnection { connection in
-            try await connection.execute("SELECT pg_advisory_lock(hashtextextended(\(lockName), 0))", name: "lock contract service")
+            // The budget is read after the lock is granted (a lock may be waited for).
+            let locked = try await connection.query("""
+                WITH lock AS (SELECT pg_advisory_lock(hashtextextended(\(lockName), 0)))
+                SELECT \(fragment: RequestBudget.usageColumns(tenantID: tenantID)) FROM lock
+                """, name: "lock contract service")
             do {
+                let usage = RequestBudget.Usage(
+                    used: try locked[0].decode("used", as: Int.self) + services.meter.unwritten(tenantID: tenantID),
+                    freesAt: try locked[0].decode("frees_at"))
+                try RequestBudget.enforce(usage, budget: batch.tenant.hourlyRequestBudget, planned: 1)
                 let result = try await writeLocked(key, plan: plan, decide: decide, on: connection)
                 try await connection.execute("SELECT pg_advisory_unlock(hashtextextended(\(lockName), 0))", name: "unlock contract service")
                 return result
@@ -58,7 +66,8 @@ struct ContractServiceWriter {
         }
         var plan = plan
         if let previous: Date = try intent[0].decode("previous"), previous >= tenant.readAt {
-            try await RequestBudget.check(tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 2, on: connection)
+            try await RequestBudget.check(
+                tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 2, meter: services.meter, on: connection)
             let units = try await batch.session.unitsInForce(contractIDs: [key.contractID], on: tenant.today)
             batch.snapshot.setUnits(units[key] ?? 0, for: key)
             plan = decide(batch.snapshot)

@@ -2,7 +2,8 @@ public import Foundation
 public import Postgres
 
 /// A tenant's hourly budget of Autotask requests, over all workers: the sum
-/// of the last 60 minutes of `autotask_request_counts`.
+/// of the last 60 minutes of `autotask_request_counts`, plus what this
+/// process counted and has not written yet.
 public enum RequestBudget {
     public struct Usage: Sendable {
         public var used: Int
@@ -10,17 +11,31 @@ public enum RequestBudget {
         public var freesAt: Date?
     }
 
+    /// The columns `used` and `frees_at` of a tenant's window, for use inside other statements.
+    static func usageColumns(tenantID: Int64) -> SQL {
+        """
+        (SELECT coalesce(sum(requests), 0)::int FROM autotask_request_counts
+         WHERE tenant_id = \(tenantID) AND minute > now() - interval '1 hour') AS used,
+        (SELECT min(minute) + interval '61 minutes' FROM autotask_request_counts
+         WHERE tenant_id = \(tenantID) AND minute > now() - interval '1 hour') AS frees_at
+        """
+    }
+
     public static func usage(tenantID: Int64, on connection: Connection) async throws -> Usage {
-        let row = try await connection.query("""
-            SELECT coalesce(sum(requests), 0)::int AS used, min(minute) + interval '61 minutes' AS frees_at
-            FROM autotask_request_counts WHERE tenant_id = \(tenantID) AND minute > now() - interval '1 hour'
-            """, name: "autotask budget used", prepared: true)[0]
+        let row = try await connection.query("SELECT \(fragment: usageColumns(tenantID: tenantID))", name: "autotask budget used", prepared: true)[0]
         return Usage(used: try row.decode("used"), freesAt: try row.decode("frees_at"))
     }
 
     /// Throws a deferral when `planned` more requests would go past `budget`.
-    public static func check(tenantID: Int64, budget: Int, planned: Int, on connection: Connection) async throws {
-        let usage = try await usage(tenantID: tenantID, on: connection)
+    public static func check(
+        tenantID: Int64, budget: Int, planned: Int, meter: RequestMeter, on connection: Connection
+    ) async throws {
+        var usage = try await usage(tenantID: tenantID, on: connection)
+        usage.used += meter.unwritten(tenantID: tenantID)
+        try enforce(usage, budget: budget, planned: planned)
+    }
+
+    static func enforce(_ usage: Usage, budget: Int, planned: Int) throws {
         guard usage.used + planned > budget else { return }
         let until = usage.freesAt ?? Date().addingTimeInterval(60)
         throw JobFailure.deferred(

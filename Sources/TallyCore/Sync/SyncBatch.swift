@@ -33,7 +33,7 @@ public struct SyncBatch: Sendable {
         }
         let chunks = (contractIDs.count + 499) / 500
         try await services.pool.withConnection { connection in
-            try await RequestBudget.check(tenantID: tenantID, budget: tenant.hourlyRequestBudget, planned: 3 * chunks, on: connection)
+            try await RequestBudget.check(tenantID: tenantID, budget: tenant.hourlyRequestBudget, planned: 3 * chunks, meter: services.meter, on: connection)
         }
         let snapshot = try await AutotaskSnapshot.read(contractIDs: contractIDs, on: tenant.today, session: session)
         return SyncBatch(tenant: tenant, targets: targets, snapshot: snapshot, session: session)

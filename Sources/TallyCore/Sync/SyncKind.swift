@@ -24,10 +24,6 @@ public struct SyncKind: JobKind {
         var plan = batch.plan(key, approvedTarget: arguments.approvedTarget)
         if case .adjust = plan.decision, let contractID = plan.report.contractID, let serviceID = plan.report.serviceID {
             do {
-                try await services.pool.withConnection { connection in
-                    try await RequestBudget.check(
-                        tenantID: batch.tenant.tenantID, budget: batch.tenant.hourlyRequestBudget, planned: 1, on: connection)
-                }
                 let writer = ContractServiceWriter(batch: batch, services: services, job: context.job, workerID: context.workerID)
                 plan = try await writer.write(ContractServiceKey(contractID: contractID, serviceID: serviceID), plan: plan) { snapshot in
                     SyncPlanner(tenant: batch.tenant).plan(
