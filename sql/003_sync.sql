@@ -43,6 +43,10 @@ BEGIN
         RETURN NULL;
     END IF;
     organization := (NEW.args->>'organization_id')::bigint;
+    -- The job's write to its contract service (if any) is over: later reads see it.
+    UPDATE contract_service_writes SET written_at = now()
+    WHERE tenant_id = NEW.tenant_id AND contract_id = (NEW.report->>'contract_id')::bigint
+      AND service_id = (NEW.report->>'service_id')::bigint AND job_id = NEW.job_id AND written_at = 'infinity';
     INSERT INTO results AS r (
         tenant_id, job_id, run_id, organization_id, product, outcome, reason_code, message,
         contract_id, service_id, units_before, target_units, units_after, adjustment_id, attempts, started_at, finished_at)
@@ -95,10 +99,11 @@ CREATE INDEX autotask_request_counts_by_minute ON autotask_request_counts (minut
 
 -- Tally's writes to each contract service. A task about to post an
 -- adjustment holds an advisory lock on the key, sets written_at to 'infinity'
--- (committed: "a write is under way"), posts, then sets the time the post
--- returned. A task whose Autotask read is older than written_at re-reads the
--- units before it writes, so two jobs of one organization and product never
--- add twice, even when a worker dies between its post and its bookkeeping.
+-- (committed: "a write is under way"), posts, and unlocks; the statement that
+-- ends the job sets the time (tally_record_sync_result). A task whose
+-- Autotask read is older than written_at re-reads the units before it
+-- writes, so two jobs of one organization and product never add twice, even
+-- when a worker dies between its post and its bookkeeping.
 CREATE TABLE contract_service_writes (
     tenant_id    bigint NOT NULL REFERENCES tenants ON DELETE CASCADE,
     contract_id  bigint NOT NULL,

@@ -81,11 +81,6 @@ struct ContractServiceWriter {
             plan.report.adjustmentID = try await batch.session.createContractServiceAdjustment(adjustment)
             batch.snapshot.setUnits(plan.report.unitsAfter ?? 0, for: key)
         }
-        try await connection.execute("""
-            UPDATE contract_service_writes SET written_at = clock_timestamp()
-            WHERE tenant_id = \(tenant.tenantID) AND contract_id = \(key.contractID) AND service_id = \(key.serviceID)
-              AND job_id = \(job.jobID)
-            """, name: "finish contract service write")
         return plan
     }
 }
