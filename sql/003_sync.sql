@@ -27,8 +27,9 @@ WHERE EXISTS (SELECT 1 FROM service_mappings m WHERE m.tenant_id = o.tenant_id A
               WHERE u.tenant_id = o.tenant_id AND u.organization_id = o.organization_id AND u.product = p.product);
 
 -- A sync job's unique key: at most one job per (tenant, run, organization, product).
+-- Explicit ::text casts keep the body inlinable (`text || bigint` is only STABLE).
 CREATE FUNCTION tally_sync_job_key(run_id bigint, organization_id bigint, product text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 'sync:' || run_id || ':' || organization_id || ':' || product $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 'sync:' || run_id::text || ':' || organization_id::text || ':' || product $$;
 
 -- Writes the result row of a sync job in the statement that ends it, whatever
 -- ended it: the handler, a reclaim after the lease ran out too often, a cancel.

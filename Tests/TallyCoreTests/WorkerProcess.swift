@@ -6,16 +6,19 @@ import TestSupport
 import Glibc
 #endif
 
-/// A real `tally worker` process against a test database.
+/// A real `tally worker` (or other long-running `tally` command) process against a test database.
 final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     let logFile: URL
 
-    init(_ configuration: ConnectionConfiguration, arguments: [String], environment extra: [String: String] = [:]) throws {
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-worker-\(UUID().uuidString).log")
+    init(
+        _ configuration: ConnectionConfiguration, command: String = "worker", arguments: [String],
+        environment extra: [String: String] = [:]
+    ) throws {
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-\(command)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = Fixtures.tallyExecutable
-        process.arguments = ["worker"] + arguments
+        process.arguments = [command] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = Fixtures.url(configuration)
         environment["TALLY_LOG_LEVEL"] = "info"

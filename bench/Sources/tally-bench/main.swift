@@ -37,31 +37,49 @@ if arguments.first == "e2e" {
         exit(1)
     }
 }
-guard arguments.first == "queue" else {
-    FileHandle.standardError.write(Data("usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N]\n       tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]\n       tally-bench print-claim   (the claim as PREPARE and EXPLAIN ANALYZE EXECUTE, for psql)\n".utf8))
+let usage = """
+    usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N]
+           tally-bench scheduler [--tenants N] [--organizations N]
+           tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]
+           tally-bench print-claim   (the claim as PREPARE and EXPLAIN ANALYZE EXECUTE, for psql)
+
+    """
+guard let benchmark = arguments.first, ["queue", "scheduler"].contains(benchmark) else {
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(64)
 }
-var options = QueueBenchmark.Options()
+/// The `--name N` pairs after the benchmark's name (N a positive number).
+var options: [String: Int] = [:]
 var index = 1
-while index + 1 < arguments.count {
-    guard let value = Int(arguments[index + 1]), value > 0 else {
+while index < arguments.count {
+    guard index + 1 < arguments.count, let value = Int(arguments[index + 1]), value > 0 else {
         FileHandle.standardError.write(Data("tally-bench: \(arguments[index]) needs a positive number\n".utf8))
         exit(64)
     }
-    switch arguments[index] {
-    case "--jobs": options.jobs = value
-    case "--tenants": options.tenants = value
-    case "--workers": options.workers = value
-    case "--concurrency": options.concurrency = value
-    case "--batch": options.batch = value
-    default:
-        FileHandle.standardError.write(Data("tally-bench: unknown option \(arguments[index])\n".utf8))
-        exit(64)
-    }
+    options[arguments[index]] = value
     index += 2
 }
+let known = benchmark == "queue"
+    ? ["--jobs", "--tenants", "--workers", "--concurrency", "--batch"] : ["--tenants", "--organizations"]
+if let unknown = options.keys.first(where: { !known.contains($0) }) {
+    FileHandle.standardError.write(Data("tally-bench: unknown option \(unknown) for \(benchmark)\n".utf8))
+    exit(64)
+}
 do {
-    try await QueueBenchmark(options: options).run()
+    if benchmark == "queue" {
+        var queue = QueueBenchmark.Options()
+        queue.jobs = options["--jobs"] ?? queue.jobs
+        queue.tenants = options["--tenants"] ?? queue.tenants
+        queue.workers = options["--workers"] ?? queue.workers
+        queue.concurrency = options["--concurrency"] ?? queue.concurrency
+        queue.batch = options["--batch"] ?? queue.batch
+        try await QueueBenchmark(options: queue).run()
+    } else {
+        var scheduler = SchedulerBenchmark.Options()
+        scheduler.tenants = options["--tenants"] ?? scheduler.tenants
+        scheduler.organizations = options["--organizations"] ?? scheduler.organizations
+        try await SchedulerBenchmark(options: scheduler).run()
+    }
 } catch {
     FileHandle.standardError.write(Data("tally-bench: \(error)\n".utf8))
     exit(1)

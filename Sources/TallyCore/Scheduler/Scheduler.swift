@@ -1,0 +1,85 @@
+public import Foundation
+public import Postgres
+
+/// Creates the scheduled runs that are due, and their sync jobs.
+///
+/// Any number of schedulers may tick at once: the unique index on
+/// `runs (tenant_id, due_at)` lets one insert each run, and jobs are
+/// created only for the runs the same statement inserted.
+public enum Scheduler {
+    /// The job kind a scheduled run's jobs have.
+    public static let syncKind = "sync"
+
+    /// Creates, in one transaction, each tenant's latest due run that does
+    /// not exist yet, with one sync job per row of `sync_targets`.
+    /// `now`: the instant to schedule for (nil: the database's clock); tests pass their own.
+    @discardableResult
+    public static func tick(now: Date? = nil, on connection: Connection) async throws -> SchedulerTick {
+        try await connection.withTransaction { tx in
+            // The planner's estimate for the tick is always high (the view's
+            // EXISTS clauses), so JIT would compile it every time: 0.5 s of
+            // CPU for a tick over 10,000 tenants that creates nothing.
+            try await tx.execute("SET LOCAL jit = off", name: "scheduler tick settings")
+            let row = try await tx.query(tickStatement(now: now), name: "scheduler tick")[0]
+            return SchedulerTick(runs: try row.decode("runs"), jobs: try row.decode("jobs"))
+        }
+    }
+
+    /// The tick as one statement, one step per CTE:
+    /// 1. `pending`: per tenant with a schedule, not paused, its latest due
+    ///    instant D ≤ now (`tally_latest_due`), if D is not before the tenant
+    ///    was created and no run of the tenant is due at or after D. So after
+    ///    downtime only the latest missed run is created, and a schedule
+    ///    change never creates a run for a period before the latest run.
+    /// 2. `targets`: the (organization, product) pairs of those tenants, read
+    ///    once, so a run's `job_count` and its jobs come from the same rows.
+    /// 3. `new_runs`: the runs, with their job counts; a run another scheduler
+    ///    created meanwhile is skipped (ON CONFLICT) and is not returned.
+    /// 4. `new_jobs`: one sync job per target of each run inserted in step 3.
+    /// The statement-level trigger on `jobs` marks the tenants as having work
+    /// (`queue_tenants`) and wakes the workers (NOTIFY tally_jobs).
+    public static func tickStatement(now: Date?) -> SQL {
+        """
+        WITH due AS MATERIALIZED (
+            SELECT t.tenant_id, t.schedule_kind, t.created_at,
+                   tally_latest_due(t.schedule_kind, t.schedule_day, t.schedule_time, t.time_zone,
+                                    coalesce(\(now)::timestamptz, now())) AS due_at
+            FROM tenants t
+            WHERE t.schedule_kind IN ('daily', 'monthly') AND NOT t.paused
+        ),
+        pending AS MATERIALIZED (
+            SELECT d.tenant_id, d.schedule_kind, d.due_at
+            FROM due d
+            WHERE d.due_at >= d.created_at
+              AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.tenant_id = d.tenant_id AND r.due_at >= d.due_at)
+        ),
+        targets AS MATERIALIZED (
+            SELECT s.tenant_id, s.organization_id, s.product
+            FROM sync_targets s
+            WHERE s.tenant_id IN (SELECT tenant_id FROM pending)
+        ),
+        new_runs AS (
+            -- A run without targets has nothing to wait for: it is finished when created.
+            INSERT INTO runs (tenant_id, trigger, due_at, job_count, finished_at)
+            SELECT p.tenant_id, p.schedule_kind, p.due_at, coalesce(c.n, 0), CASE WHEN c.n IS NULL THEN now() END
+            FROM pending p
+            LEFT JOIN (SELECT tenant_id, count(*)::int AS n FROM targets GROUP BY tenant_id) c USING (tenant_id)
+            -- One order for every scheduler, so that two inserting the same runs wait, never deadlock.
+            ORDER BY p.tenant_id
+            ON CONFLICT (tenant_id, due_at) WHERE due_at IS NOT NULL DO NOTHING
+            RETURNING tenant_id, run_id
+        ),
+        new_jobs AS (
+            INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, run_id)
+            SELECT t.tenant_id, \(syncKind), tally_sync_job_key(r.run_id, t.organization_id, t.product),
+                   jsonb_build_object('organization_id', t.organization_id, 'product', t.product),
+                   \(JobPriority.scheduled), r.run_id
+            FROM new_runs r
+            JOIN targets t USING (tenant_id)
+            ON CONFLICT (tenant_id, unique_key) DO NOTHING
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM new_runs)::int AS runs, (SELECT count(*) FROM new_jobs)::int AS jobs
+        """
+    }
+}
