@@ -85,6 +85,18 @@ struct E2EBenchmark {
             line += String(format: "; bound %.0f syncs/s, ratio %.2f (goal ≥ 0.7)", bound, rate / bound)
         }
         print(line)
+
+        // The same runs again: nothing changed, so no writes; reads only.
+        await simulator.state.resetStatistics()
+        let again = ContinuousClock.now
+        for tenantID in tenantIDs { _ = try await Runs.syncNow(tenantID: tenantID, on: db) }
+        while try await count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: db) > 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let steadySeconds = (ContinuousClock.now - again).seconds
+        let steadyRequests = await simulator.state.statistics().requests.values.flatMap(\.values).reduce(0, +)
+        print(String(format: "               steady state (no change): %d syncs in %.2f s = %.0f syncs/s; %d requests = %.3f per sync",
+                     syncs, steadySeconds, Double(syncs) / steadySeconds, steadyRequests, Double(steadyRequests) / Double(syncs)))
     }
 
     /// Usage one above the units each contract holds, so every sync writes once.
