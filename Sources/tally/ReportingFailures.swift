@@ -9,14 +9,20 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let error as ExitCode {
         throw error
-    } catch let error as UserError {
+    } catch let error as InputError {
         FileHandle.standardError.write(Data("tally: \(error)\n".utf8))
-        throw UserError.exitCode
+        throw refusedInput
     } catch let error as TenantNotFound {
         FileHandle.standardError.write(Data("tally: \(error)\n".utf8))
-        throw UserError.exitCode
+        throw refusedInput
+    } catch let error as SecretError {
+        FileHandle.standardError.write(Data("tally: \(error)\n".utf8))
+        throw refusedInput
     } catch {
         FileHandle.standardError.write(Data("tally: \(error)\n".utf8))
         throw ExitCode.failure
     }
 }
+
+/// Exit status for input Tally refused (EX_DATAERR); nothing was written.
+let refusedInput = ExitCode(65)

@@ -1,0 +1,31 @@
+import Foundation
+
+/// A tenant's settings as an operator gives them (`tally tenant add` and `schedule`).
+/// nil: keep (or, for a new tenant, the default).
+public struct TenantSettings: Sendable, Equatable {
+    public var name: String?
+    public var timeZone: String?
+    public var schedule: Schedule?
+    public var concurrencyCap: Int?
+    public var hourlyRequestBudget: Int?
+    public var guardMaxDropPercent: Int?
+    public var guardAllowZero: Bool?
+    public var usageStalenessHours: Int?
+    public var paused: Bool?
+
+    public init() {}
+
+    /// Refuses out-of-range numbers, naming the option and its range.
+    public func validate() throws(InputError) {
+        if let name, name.trimmingCharacters(in: .whitespaces).isEmpty { throw InputError("the tenant's name must not be empty") }
+        try Self.check(concurrencyCap, 1...64, "the concurrency cap (--cap)")
+        try Self.check(hourlyRequestBudget, 1...10_000, "the hourly request budget (--budget)")
+        try Self.check(guardMaxDropPercent, 0...100, "the guard's largest drop in percent (--max-drop; 100 turns it off)")
+        try Self.check(usageStalenessHours, 1...8760, "the usage staleness limit in hours (--staleness-hours)")
+    }
+
+    private static func check(_ value: Int?, _ range: ClosedRange<Int>, _ what: String) throws(InputError) {
+        guard let value, !range.contains(value) else { return }
+        throw InputError("\(what) must be \(range.lowerBound) to \(range.upperBound), not \(value)")
+    }
+}
