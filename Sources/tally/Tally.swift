@@ -13,7 +13,8 @@ struct Tally: AsyncParsableCommand {
             64 the command line is wrong.
             """,
         subcommands: [
-            MigrateCommand.self, WorkerCommand.self, SchedulerCommand.self, TenantCommand.self,
+            MigrateCommand.self, WorkerCommand.self, SchedulerCommand.self, TenantCommand.self, MapCommand.self,
+            UsageCommand.self, SyncCommand.self, JobsCommand.self,
         ]
     )
 }

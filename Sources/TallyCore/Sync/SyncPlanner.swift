@@ -47,8 +47,8 @@ public struct SyncPlanner: Sendable {
                 "contract \(contractID) of \(who) was not found in Autotask (deleted, or the API user cannot see it): map the organization to an existing contract"),
                 .contractNotFound)
         }
-        if let failure = contractProblem(contract, companyID: companyID, who: who) {
-            return ending(.fail(failure.0, failure.1), failure.0)
+        if let failure = ContractCheck.problem(contract, companyID: companyID, today: tenant.today, who: who) {
+            return ending(.fail(failure.reason, failure.message), failure.reason)
         }
         let serviceKey = ContractServiceKey(contractID: contractID, serviceID: serviceID)
         guard snapshot.contractServices[serviceKey] != nil else {
@@ -67,28 +67,6 @@ public struct SyncPlanner: Sendable {
         }
         report.unitsAfter = usage
         return ending(.adjust(by: usage - current), .adjusted)
-    }
-
-    private func contractProblem(_ contract: Contract, companyID: Int, who: String) -> (SyncReason, String)? {
-        let name = "contract \(contract.id)\(contract.contractName.map { " “\($0)”" } ?? "")"
-        if contract.companyID != companyID {
-            return (.contractWrongCompany,
-                    "\(name) belongs to company \(contract.companyID.map(String.init) ?? "none"), not to company \(companyID) that \(who) is mapped to: map the organization to a contract of its company")
-        }
-        if !contract.isRecurringService {
-            return (.contractNotRecurring,
-                    "\(name) is not a Recurring Service contract (type \(contract.contractType.map(String.init) ?? "unknown")): map \(who) to a Recurring Service contract")
-        }
-        if !contract.isActive {
-            return (.contractInactive, "\(name) is inactive: activate it in Autotask or map \(who) to an active contract")
-        }
-        if let start = contract.startDate, tenant.today < start {
-            return (.contractNotStarted, "\(name) starts on \(start), after today (\(tenant.today)): wait for it to start or map \(who) to the current contract")
-        }
-        if let end = contract.endDate, end < tenant.today {
-            return (.contractExpired, "\(name) ended on \(end): renew it in Autotask (extend its end date) or map \(who) to the current contract")
-        }
-        return nil
     }
 
     /// A change the guard rails hold for approval, with both numbers.

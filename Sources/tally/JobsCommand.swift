@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import TallyCore
+
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "List, retry, cancel and approve jobs.",
+        discussion: """
+            Examples:
+              tally jobs list acme-msp --state failed
+              tally jobs retry acme-msp 4711
+              tally jobs approve acme-msp 4712
+            """,
+        subcommands: [List.self, Retry.self, Cancel.self, Approve.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's jobs, newest first.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Option(help: "Only jobs in this state (queued, running, succeeded, failed, skipped, held, cancelled).") var state: String?
+        @Option(help: "At most this many.") var limit = 50
+        @OptionGroup var output: OutputOptions
+
+        struct Row: Codable {
+            var jobID: Int64
+            var kind: String
+            var runID: Int64?
+            var state: String
+            var attempts: Int
+            var organizationID: Int64?
+            var product: String?
+            var why: String?
+            var updatedAt: Date
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let states = ["queued", "running", "succeeded", "failed", "skipped", "held", "cancelled"]
+                if let state, !states.contains(state) {
+                    throw InputError("\(state) is not a job state: use one of \(states.joined(separator: ", "))")
+                }
+                let db = try await CommandContext.connect("jobs list")
+                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let rows = try await db.query("""
+                    SELECT job_id, kind, run_id, state, attempts, (args->>'organization_id')::bigint AS organization_id,
+                           args->>'product' AS product,
+                           coalesce(outcome_message, last_error, deferred_reason) AS why,
+                           coalesce(finished_at, started_at, run_at) AS updated_at
+                    FROM jobs WHERE tenant_id = \(tenantID) AND (\(state)::text IS NULL OR state = \(state))
+                      AND coalesce(args->>'organization_id', '0') ~ '^[0-9]{1,18}$'
+                    ORDER BY job_id DESC LIMIT \(max(1, limit))
+                    """).map {
+                    Row(jobID: try $0.decode("job_id"), kind: try $0.decode("kind"), runID: try $0.decode("run_id"),
+                        state: try $0.decode("state"), attempts: try $0.decode("attempts"),
+                        organizationID: try $0.decode("organization_id"), product: try $0.decode("product"),
+                        why: try $0.decode("why"), updatedAt: try $0.decode("updated_at"))
+                }
+                if output.json { return try printJSON(rows) }
+                var table = Table("job", "kind", "run", "state", "attempts", "organization", "product", "when", "why")
+                for r in rows {
+                    table.add("\(r.jobID)", r.kind, r.runID.cell, r.state, "\(r.attempts)", r.organizationID.cell, r.product.cell,
+                              r.updatedAt.cell, r.why ?? "")
+                }
+                table.print(empty: "no jobs")
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a failed, cancelled or held job again with fresh attempts.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Argument(help: "The job id.") var job: Int64
+
+        func run() async throws {
+            try await reportingFailures {
+                let db = try await CommandContext.connect("jobs retry")
+                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                guard try await JobQueue.retry(tenantID: tenantID, jobID: job, on: db) else {
+                    throw InputError("job \(job) of \(tenant) is not failed, cancelled or held: `tally jobs list \(tenant)` shows its state")
+                }
+                print("job \(job) is queued again")
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a job: at once when queued, at its next checkpoint when running.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Argument(help: "The job id.") var job: Int64
+
+        func run() async throws {
+            try await reportingFailures {
+                let db = try await CommandContext.connect("jobs cancel")
+                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                switch try await JobQueue.cancel(tenantID: tenantID, jobID: job, on: db) {
+                case .cancelled: print("job \(job) is cancelled")
+                case .requested: print("job \(job) is running; it stops at its next checkpoint")
+                case .notCancellable(let state):
+                    throw InputError(state.map { "job \(job) has ended (\($0)); nothing to cancel" } ?? "\(tenant) has no job \(job)")
+                }
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a change the guard rails held; the job runs again and writes it.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Argument(help: "The job id.") var job: Int64
+
+        func run() async throws {
+            try await reportingFailures {
+                let db = try await CommandContext.connect("jobs approve")
+                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                switch try await SyncApproval.approve(tenantID: tenantID, jobID: job, on: db) {
+                case .approved(let before, let target):
+                    print("approved: job \(job) will set \(before.map { "\($0) → " } ?? "")\(target) units")
+                case .notHeld(let state):
+                    throw InputError(state.map { "job \(job) is \($0), not held: only held sync jobs can be approved" } ?? "\(tenant) has no sync job \(job)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import ArgumentParser
+import Autotask
+import Foundation
+import Postgres
+import TallyCore
+
+struct MapCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Map products to Autotask services and organizations to companies and contracts.",
+        discussion: """
+            Each mapping is checked against Autotask before it is written; --offline skips \
+            the check (bulk loading), and `tally check` finds what is wrong later.
+
+            Examples:
+              tally map product acme-msp edr 29683
+              tally map company acme-msp 1042 29684521
+              tally map contract acme-msp 1042 29700133
+              tally map suggest acme-msp --apply
+              tally map list acme-msp --unmapped
+            """,
+        subcommands: [Product.self, Company.self, ContractMapping.self, Suggest.self, List.self]
+    )
+
+    struct Mode: ParsableArguments {
+        @Flag(help: "Write without checking against Autotask.") var offline = false
+        @OptionGroup var autotask: AutotaskOptions
+    }
+
+    /// Runs `body` with a session unless offline.
+    static func withSession(
+        _ slug: String, mode: Mode, _ body: (Connection, Int64, AutotaskSession?, AutotaskDay?) async throws -> Void
+    ) async throws {
+        let db = try await CommandContext.connect("map")
+        let tenantID = try await TenantLookup.id(slug: slug, on: db)
+        if mode.offline { return try await body(db, tenantID, nil, nil) }
+        try await CommandContext.withAutotask(tenant: slug, options: mode.autotask, on: db) { session, tenant in
+            try await body(db, tenantID, session, tenant.today)
+        }
+    }
+
+    struct Product: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Map a product (edr, m365) to the Autotask service that bills it.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Argument(help: "The product: edr or m365.") var product: String
+        @Argument(help: "The Autotask service id.") var serviceID: Int
+        @OptionGroup var mode: Mode
+
+        func run() async throws {
+            try await reportingFailures {
+                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, session, _ in
+                    try await Mappings.mapProduct(tenantID: tenantID, product: product, serviceID: serviceID, autotask: session, on: db)
+                }
+                print("\(tenant): \(product) is billed as service \(serviceID)")
+            }
+        }
+    }
+
+    struct Company: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Map an organization to its Autotask company.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Argument(help: "The organization id.") var organization: Int64
+        @Argument(help: "The Autotask company id.") var companyID: Int
+        @OptionGroup var mode: Mode
+
+        func run() async throws {
+            try await reportingFailures {
+                var cleared = false
+                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, session, _ in
+                    cleared = try await Mappings.mapCompany(
+                        tenantID: tenantID, organizationID: organization, companyID: companyID, autotask: session, on: db)
+                }
+                print("\(tenant): organization \(organization) is company \(companyID)"
+                      + (cleared ? "; its contract, of the old company, was unmapped: `tally map contract`" : ""))
+            }
+        }
+    }
+
+    struct ContractMapping: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "contract", abstract: "Map an organization to a Recurring Service contract of its company.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Argument(help: "The organization id.") var organization: Int64
+        @Argument(help: "The Autotask contract id.") var contractID: Int
+        @OptionGroup var mode: Mode
+
+        func run() async throws {
+            try await reportingFailures {
+                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, session, today in
+                    try await Mappings.mapContract(
+                        tenantID: tenantID, organizationID: organization, contractID: contractID, today: today, autotask: session, on: db)
+                }
+                print("\(tenant): organization \(organization) bills on contract \(contractID)")
+            }
+        }
+    }
+
+    struct Suggest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Propose organization → company matches by name; --apply writes them.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Flag(help: "Write the proposed company mappings.") var apply = false
+        @OptionGroup var autotask: AutotaskOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let db = try await CommandContext.connect("map suggest")
+                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let suggestions = try await CommandContext.withAutotask(tenant: tenant, options: autotask, on: db) { session, _ in
+                    try await MappingSuggestions.suggest(tenantID: tenantID, autotask: session, on: db)
+                }
+                if apply {
+                    try await db.withTransaction { tx in
+                        for s in suggestions {
+                            try await Mappings.mapCompany(
+                                tenantID: tenantID, organizationID: s.organizationID, companyID: s.companyID, autotask: nil, on: tx)
+                        }
+                    }
+                }
+                if output.json { return try printJSON(suggestions) }
+                var table = Table("organization", "name", "company", "company name")
+                for s in suggestions { table.add("\(s.organizationID)", s.organizationName, "\(s.companyID)", s.companyName) }
+                table.print(empty: "no suggestions: every organization has a company, or no company name matches")
+                if apply, !suggestions.isEmpty { print("mapped \(suggestions.count) organizations; next: `tally map contract`") }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's organizations and their mappings.")
+        @Argument(help: "The tenant.") var tenant: String
+        @Flag(help: "Only organizations without a company or contract.") var unmapped = false
+        @OptionGroup var output: OutputOptions
+
+        struct Row: Codable {
+            var organizationID: Int64
+            var name: String
+            var companyID: Int64?
+            var contractID: Int64?
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let db = try await CommandContext.connect("map list")
+                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let rows = try await db.query("""
+                    SELECT organization_id, name, company_id, contract_id FROM organizations
+                    WHERE tenant_id = \(tenantID) AND (NOT \(unmapped) OR contract_id IS NULL)
+                    ORDER BY organization_id
+                    """).map {
+                    Row(organizationID: try $0.decode("organization_id"), name: try $0.decode("name"),
+                        companyID: try $0.decode("company_id"), contractID: try $0.decode("contract_id"))
+                }
+                if output.json { return try printJSON(rows) }
+                var table = Table("organization", "name", "company", "contract")
+                for r in rows { table.add("\(r.organizationID)", r.name, r.companyID.cell, r.contractID.cell) }
+                table.print(empty: unmapped ? "every organization is mapped" : "no organizations yet: they come with usage (`tally usage import`)")
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Autotask
+import Foundation
+import Logging
+import Postgres
+import TallyCore
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Sync Now: bring a tenant's contract units to its usage.",
+        discussion: """
+            Creates a run and its jobs at Sync Now priority; workers do the rest. --wait shows \
+            progress and exits 1 if any job failed. --dry-run asks Autotask and prints, per \
+            organization and product, the units now, the target and the change, writing nothing.
+
+            Examples:
+              tally sync acme-msp --wait
+              tally sync acme-msp --org 1042 --product edr --dry-run
+            """)
+
+    @Argument(help: "The tenant.") var tenant: String
+    @Option(name: .customLong("org"), help: "Only this organization.") var organization: Int64?
+    @Option(help: "Only this product (edr, m365).") var product: String?
+    @Flag(help: "Wait for the run to finish, showing progress.") var wait = false
+    @Flag(name: .customLong("dry-run"), help: "Print the plan; write nothing.") var dryRun = false
+    @Option(name: .customLong("timeout-seconds"), help: "With --wait: give up waiting after this long (the run goes on).")
+    var timeoutSeconds = 3600.0
+    @OptionGroup var autotask: AutotaskOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            let db = try await CommandContext.connect("sync")
+            let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+            if let product {
+                let known = try await UsageStore.products(on: db)
+                guard known.contains(product) else {
+                    throw InputError("there is no product \(product): the products are \(known.sorted().joined(separator: ", "))")
+                }
+            }
+            if let organization, try await db.query("""
+                SELECT 1 FROM organizations WHERE tenant_id = \(tenantID) AND organization_id = \(organization)
+                """).isEmpty {
+                throw InputError("\(tenant) has no organization \(organization): `tally map list \(tenant)` lists them")
+            }
+            if dryRun { return try await printPlan(tenantID: tenantID) }
+            let run = try await Runs.syncNow(
+                tenantID: tenantID, organizationID: organization, product: product,
+                requestedBy: ProcessInfo.processInfo.environment["USER"], on: db)
+            if run.jobCount == 0 {
+                print("nothing to sync for \(tenant): no organization has a mapped product or usage (`tally map list \(tenant)`)")
+                return
+            }
+            print("run \(run.runID): \(run.jobCount) jobs queued for \(tenant)")
+            guard wait else { return }
+            try await waitForRun(tenantID: tenantID, runID: run.runID, on: db)
+        }
+    }
+
+    private func printPlan(tenantID: Int64) async throws {
+        let key = try CommandContext.secretKey()
+        let pool = ConnectionPool(configuration: .fromEnvironment(applicationName: "tally sync --dry-run"), maximumConnections: 2)
+        let meter = RequestMeter(pool: pool, logger: makeLogger(label: "tally.sync"))
+        let client = AutotaskClient(
+            configuration: AutotaskConfiguration(zoneLookupURL: try autotask.zoneLookupURL(), onRequest: { await meter.record($0) }))
+        let services = SyncServices(pool: pool, autotask: client, secretKey: key, meter: meter)
+        let rows: [SyncDryRun.Row]
+        do {
+            rows = try await SyncDryRun.plan(tenantID: tenantID, organizationID: organization, product: product, services: services)
+            await meter.flush()
+            try? await client.shutdown()
+            pool.close()
+        } catch {
+            try? await client.shutdown()
+            pool.close()
+            throw error
+        }
+        if output.json { return try printJSON(rows.map(PlanLine.init)) }
+        var table = Table("organization", "name", "product", "units now", "target", "change", "would")
+        for row in rows {
+            let line = PlanLine(row)
+            table.add("\(line.organizationID)", line.organizationName.cell, line.product, line.unitsNow.cell, line.target.cell,
+                      line.change == 0 ? "0" : String(format: "%+d", line.change), line.would)
+        }
+        table.print(empty: "nothing to sync for \(tenant)")
+        print("dry run: nothing was written")
+    }
+
+    struct PlanLine: Codable {
+        var organizationID: Int64
+        var organizationName: String?
+        var product: String
+        var unitsNow: Int?
+        var target: Int?
+        var change: Int
+        var would: String
+
+        init(_ row: SyncDryRun.Row) {
+            organizationID = row.key.organizationID
+            organizationName = row.organizationName
+            product = row.key.product
+            unitsNow = row.plan.report.unitsBefore
+            target = row.plan.report.targetUnits
+            change = row.plan.change
+            switch row.plan.decision {
+            case .adjust: would = "adjust"
+            case .unchanged: would = "nothing (in step)"
+            case .skip(_, let message): would = "skip: " + message
+            case .fail(_, let message): would = "fail: " + message
+            case .hold(_, let message): would = "hold: " + message
+            }
+        }
+    }
+
+    private func waitForRun(tenantID: Int64, runID: Int64, on db: Connection) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutSeconds * 1000))
+        var last = ""
+        while true {
+            guard let progress = try await Runs.progress(tenantID: tenantID, runID: runID, on: db) else { return }
+            let line = "\(progress.done)/\(progress.jobCount) done, \(progress.failed) failed, \(progress.held) held, \(progress.skipped) skipped"
+            if line != last {
+                print(line)
+                last = line
+            }
+            if progress.isFinished {
+                let problems = try await db.query("""
+                    SELECT organization_id, product, outcome, message FROM results
+                    WHERE tenant_id = \(tenantID) AND run_id = \(runID) AND outcome IN ('failed', 'held', 'skipped')
+                    ORDER BY outcome, organization_id, product
+                    """)
+                var table = Table("organization", "product", "outcome", "what to do")
+                for row in problems {
+                    table.add("\(try row.decode("organization_id", as: Int64.self))", try row.decode("product"),
+                              try row.decode("outcome"), try row.decode("message"))
+                }
+                if !problems.isEmpty { print(table.rendered) }
+                if progress.failed > 0 { throw ExitCode.failure }
+                return
+            }
+            guard ContinuousClock.now < deadline else {
+                print("still running after \(Int(timeoutSeconds)) s; `tally status \(tenant)` shows it later")
+                throw ExitCode.failure
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+
+struct UsageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usage",
+        abstract: "Record billable units: one at a time, or a CSV file.",
+        subcommands: [Set.self, Import.self]
+    )
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the units of one product at one organization.",
+            discussion: "Example:\n  tally usage set acme-msp 1042 edr 57 --name \"Contoso Ltd\"")
+        @Argument(help: "The tenant.") var tenant: String
+        @Argument(help: "The organization id.") var organization: String
+        @Argument(help: "The product: edr or m365.") var product: String
+        @Argument(help: "Billable units, 0 or more.") var units: String
+        @Option(help: "The organization's name (needed the first time).") var name: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let db = try await CommandContext.connect("usage set")
+                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let csv = "organization_id,organization_name,product,units\n"
+                    + [organization, name ?? "", product, units].map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+                        .joined(separator: ",")
+                let products = try await UsageStore.products(on: db)
+                let rows: [UsageRow]
+                do {
+                    rows = try UsageCSV.parse(csv, products: products)
+                } catch let error as InputError {
+                    // The same checks as a CSV line, told without the line number.
+                    throw InputError(error.description.replacingOccurrences(of: "line 2, ", with: ""))
+                }
+                try await UsageStore.write(rows, tenantID: tenantID, source: "manual", on: db)
+                print("\(tenant): organization \(organization) has \(units) \(product) units")
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import usage from a CSV file: every line is checked first, then all are written, or none.",
+            discussion: """
+                The header names organization_id, product, units, and optionally organization_name \
+                (needed for organizations new to the tenant) and observed_at (ISO 8601; default now).
+
+                Example:
+                  tally usage import acme-msp usage.csv
+                """)
+        @Argument(help: "The tenant.") var tenant: String
+        @Argument(help: "The CSV file ('-' for standard input).") var file: String
+
+        func run() async throws {
+            try await reportingFailures {
+                let text: String
+                if file == "-" {
+                    text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                } else {
+                    guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
+                        throw InputError("cannot read \(file): check the path and that it is UTF-8 text")
+                    }
+                    text = contents
+                }
+                let db = try await CommandContext.connect("usage import")
+                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let rows = try UsageCSV.parse(text, products: try await UsageStore.products(on: db))
+                let written = try await UsageStore.write(rows, tenantID: tenantID, source: "csv", on: db)
+                print("\(tenant): imported \(written) usage rows from \(file)")
+            }
+        }
+    }
+}
