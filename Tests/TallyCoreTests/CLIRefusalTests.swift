@@ -1,0 +1,83 @@
+import Foundation
+import Postgres
+import TallyCore
+import TallySim
+import Testing
+
+/// Every bad input gets exit 65 (or 1 for a failed check), one clear
+/// sentence on standard error, and leaves the database as it was.
+@Suite(.serialized)
+struct CLIRefusalTests {
+    struct Case: CustomStringConvertible {
+        var arguments: [String]
+        var input: String? = nil
+        var environment: [String: String] = [:]
+        var status: Int32 = 65
+        var says: String
+
+        var description: String { arguments.joined(separator: " ") }
+    }
+
+    @Test func badInputIsRefusedAndWritesNothing() async throws {
+        let world: (inout SimWorld) -> Void = { world in
+            world.databases[0].contracts[1].status = 0
+            world.databases[0].contracts[2].contractType = 1
+        }
+        try await SyncFixture.with(tenants: 2, organizations: 3, world: world) { fixture in
+            let cli = TallyCLI(fixture)
+            let csv = FileManager.default.temporaryDirectory.appendingPathComponent("usage-\(UUID()).csv")
+            var lines = ["organization_id,organization_name,product,units"]
+            for n in 1...60 { lines.append("\(n),Org \(n),edr,\(n == 56 ? "-3" : "\(n)")") }
+            try lines.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: csv) }
+            let add = ["tenant", "add", "new-msp", "--autotask-user", "u@x.example", "--integration-code", "IC", "--secret-stdin"]
+            let cases: [Case] = [
+                Case(arguments: ["tenant", "show", "nobody"], says: "no tenant is named nobody"),
+                Case(arguments: ["sync", "nobody"], says: "no tenant is named nobody"),
+                Case(arguments: ["tenant", "add", "msp-1", "--autotask-user", "u", "--integration-code", "c", "--secret-stdin"],
+                     input: "s", says: "a tenant named msp-1 exists already"),
+                Case(arguments: add + ["--schedule", "monthly 0 02:00"], input: "s", says: "must be 1 to 31"),
+                Case(arguments: add + ["--schedule", "monthly 32 02:00"], input: "s", says: "must be 1 to 31"),
+                Case(arguments: add + ["--time-zone", "Mars/Olympus"], input: "s", says: "Mars/Olympus is not an IANA time zone"),
+                Case(arguments: add, input: "s", environment: ["TALLY_SECRET_KEY": ""], says: "no secret key"),
+                Case(arguments: ["usage", "set", "msp-1", "1", "edr", "--", "-5"], says: "not a whole number of units"),
+                Case(arguments: ["usage", "set", "msp-1", "1", "edr", "many"], says: "not a whole number of units"),
+                Case(arguments: ["usage", "import", "msp-1", csv.path], says: "line 57, units"),
+                Case(arguments: ["map", "company", "msp-1", "99", "1001001"], says: "has no organization 99"),
+                Case(arguments: ["map", "contract", "msp-1", "2", "1100002"], says: "is inactive"),
+                Case(arguments: ["map", "contract", "msp-1", "3", "1100003"], says: "not a Recurring Service contract"),
+                Case(arguments: ["map", "contract", "msp-1", "1", "2100001"], says: "Autotask has no contract 2100001"),
+                Case(arguments: ["map", "contract", "msp-1", "1", "1100002"], says: "not to company 1001001"),
+                Case(arguments: ["map", "product", "msp-1", "xdr", "1000001"], says: "there is no product xdr"),
+                Case(arguments: ["jobs", "approve", "msp-1", "12345"], says: "has no sync job 12345"),
+            ]
+            let before = try await Fixtures.digest(on: fixture.connection)
+            for test in cases {
+                let result = try cli.run(test.arguments, input: test.input, environment: test.environment)
+                #expect(result.status == test.status, "\(test): \(result.error)")
+                #expect(result.error.hasPrefix("tally: ") && result.error.contains(test.says), "\(test): \(result.error)")
+                #expect(result.error.split(separator: "\n").count == 1, "\(test): one sentence: \(result.error)")
+                #expect(try await Fixtures.digest(on: fixture.connection) == before, "\(test) wrote something")
+            }
+        }
+    }
+
+    @Test func checkNamesWhatIsWrongAndNeverPrintsTheSecret() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 2) { fixture in
+            let cli = TallyCLI(fixture)
+            let good = try cli.run(["check", "msp-1"])
+            #expect(good.status == 0, "\(good.output)\(good.error)")
+            #expect(good.output.contains("every check passed"))
+
+            try await TenantSecrets.store("wrong-secret", kind: .autotaskSecret, tenantID: fixture.tenantIDs[0], key: SyncFixture.secretKey,
+                                          on: fixture.connection)
+            let before = try await Fixtures.digest(on: fixture.connection)
+            let bad = try cli.run(["check", "msp-1"])
+            #expect(bad.status == 1)
+            #expect(bad.output.contains("FAIL"), "\(bad.output)")
+            #expect(bad.output.lowercased().contains("credentials"), "\(bad.output)")
+            #expect(!(bad.output + bad.error).contains("wrong-secret"))
+            #expect(try await Fixtures.digest(on: fixture.connection) == before)
+        }
+    }
+}
