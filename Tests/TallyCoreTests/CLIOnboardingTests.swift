@@ -47,9 +47,10 @@ struct CLIOnboardingTests {
             #expect(lines?.count == 6)
             #expect(await fixture.tallyAdjustments().isEmpty, "a dry run writes nothing")
 
-            let workers = try fixture.startWorkers(1)
+            let workers = try fixture.startWorkers(1, arguments: ["--concurrency", "2"])
             let sync = try cli.run(["sync", "acme", "--wait", "--timeout-seconds", "60"])
             await workers.stopAll()
+            #expect(!workers[0].log.isEmpty && !workers[0].log.contains("secret-db1"), "the worker's log holds no secret")
             #expect(sync.status == 0, "\(sync.output)\(sync.error)")
             #expect(sync.output.contains("6/6 done"), "\(sync.output)")
             let units = await fixture.simulator.state.units(database: "db1") ?? []
