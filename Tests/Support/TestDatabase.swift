@@ -26,12 +26,17 @@ public enum TestDatabase {
         let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let admin = try await Connection.connect(server)
         try await admin.execute("CREATE DATABASE \(identifier: String(name))")
+        // A new connection for the drop: a test may have restarted the server.
+        func drop() async throws {
+            let admin = try await Connection.connect(server)
+            try await admin.execute("DROP DATABASE \(identifier: String(name)) WITH (FORCE)")
+        }
         do {
             let result = try await body(server.withDatabase(String(name)))
-            try await admin.execute("DROP DATABASE \(identifier: String(name)) WITH (FORCE)")
+            try await drop()
             return result
         } catch {
-            _ = try? await admin.execute("DROP DATABASE \(identifier: String(name)) WITH (FORCE)")
+            try? await drop()
             throw error
         }
     }

@@ -1,0 +1,47 @@
+import Foundation
+import Postgres
+import TallyCore
+import TallySim
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pg_ctl restart -m fast` in the middle of a run: workers reconnect by
+/// themselves and finish; nothing is lost and nothing is doubled.
+@Suite(.serialized)
+struct DatabaseRestartTests {
+    @Test func workersFinishARunAcrossADatabaseRestart() async throws {
+        guard let pgCtl = ProcessInfo.processInfo.environment["TALLY_PG_CTL"] else {
+            Issue.record("TALLY_PG_CTL is not set: run the tests with scripts/with-postgres (make test)")
+            return
+        }
+        try await SyncFixture.with(tenants: 3, organizations: 20) { fixture in
+            let needed = try await fixture.mismatches().count
+            await fixture.simulator.state.setFaults(try FaultSpec(parsing: "latency=100"))
+            let workers = try fixture.startWorkers(2, arguments: ["--concurrency", "4", "--batch-size", "10", "--lease-seconds", "5"])
+            _ = try await fixture.syncNowAll()
+            try await Task.sleep(for: .milliseconds(700))
+            let doneBefore = try await Fixtures.count(
+                "SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'", on: fixture.connection)
+            #expect(doneBefore < 120, "the restart comes in the middle of the run")
+            // system(3), not Process: the restarted server inherits Process's
+            // exit-watching descriptor and would look like a child that never ends.
+            #expect(system("\(pgCtl) -m fast -w restart >/dev/null 2>&1") == 0)
+
+            // The fixture's own connection died with the server: use a new one.
+            let connection = try await Connection.connect(fixture.configuration)
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", toBe: 0, on: connection,
+                timeout: .seconds(120)))
+            await fixture.simulator.state.setFaults(FaultSpec())
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: connection) == 120)
+            let after = SyncFixture(simulator: fixture.simulator, configuration: fixture.configuration, connection: connection,
+                                    tenantIDs: fixture.tenantIDs, organizations: fixture.organizations)
+            #expect(try await after.mismatches() == [])
+            #expect(await fixture.tallyAdjustments().count == needed, "no change posted twice")
+            #expect(workers.allSatisfy { $0.process.isRunning }, "workers survived the restart")
+            await workers.stopAll()
+        }
+    }
+}
