@@ -12,6 +12,6 @@ struct Tally: AsyncParsableCommand {
             Exit codes: 0 success; 1 the command failed (the reason is on standard error); \
             64 the command line is wrong.
             """,
-        subcommands: [MigrateCommand.self, WorkerCommand.self, SchedulerCommand.self]
+        subcommands: [MigrateCommand.self, WorkerCommand.self, SchedulerCommand.self, StatusCommand.self]
     )
 }
