@@ -14,7 +14,8 @@ struct Tally: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, WorkerCommand.self, SchedulerCommand.self, TenantCommand.self, MapCommand.self,
-            UsageCommand.self, SyncCommand.self, JobsCommand.self, CheckCommand.self, AutotaskCommand.self, SecretsCommand.self,
+            UsageCommand.self, SyncCommand.self, StatusCommand.self, JobsCommand.self, CheckCommand.self,
+            AutotaskCommand.self, SecretsCommand.self,
         ]
     )
 }

@@ -36,7 +36,7 @@ public struct SyncReport: Codable, Sendable, Hashable {
 
 /// Reason codes of sync results that are not Autotask errors (those use
 /// `AutotaskError.Reason`).
-public enum SyncReason: String, Sendable {
+public enum SyncReason: String, Sendable, CaseIterable {
     case unchanged
     case adjusted
     case dryRun = "dry_run"

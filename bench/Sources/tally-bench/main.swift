@@ -40,11 +40,12 @@ if arguments.first == "e2e" {
 let usage = """
     usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N]
            tally-bench scheduler [--tenants N] [--organizations N]
+           tally-bench dashboard [--tenants N] [--organizations N] [--repeat N]
            tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]
            tally-bench print-claim   (the claim as PREPARE and EXPLAIN ANALYZE EXECUTE, for psql)
 
     """
-guard let benchmark = arguments.first, ["queue", "scheduler"].contains(benchmark) else {
+guard let benchmark = arguments.first, ["queue", "scheduler", "dashboard"].contains(benchmark) else {
     FileHandle.standardError.write(Data(usage.utf8))
     exit(64)
 }
@@ -59,8 +60,11 @@ while index < arguments.count {
     options[arguments[index]] = value
     index += 2
 }
-let known = benchmark == "queue"
-    ? ["--jobs", "--tenants", "--workers", "--concurrency", "--batch"] : ["--tenants", "--organizations"]
+let known = switch benchmark {
+case "queue": ["--jobs", "--tenants", "--workers", "--concurrency", "--batch"]
+case "dashboard": ["--tenants", "--organizations", "--repeat"]
+default: ["--tenants", "--organizations"]
+}
 if let unknown = options.keys.first(where: { !known.contains($0) }) {
     FileHandle.standardError.write(Data("tally-bench: unknown option \(unknown) for \(benchmark)\n".utf8))
     exit(64)
@@ -74,6 +78,12 @@ do {
         queue.concurrency = options["--concurrency"] ?? queue.concurrency
         queue.batch = options["--batch"] ?? queue.batch
         try await QueueBenchmark(options: queue).run()
+    } else if benchmark == "dashboard" {
+        var dashboard = DashboardBenchmark.Options()
+        dashboard.tenants = options["--tenants"] ?? dashboard.tenants
+        dashboard.organizations = options["--organizations"] ?? dashboard.organizations
+        dashboard.repetitions = options["--repeat"] ?? dashboard.repetitions
+        try await DashboardBenchmark(options: dashboard).run()
     } else {
         var scheduler = SchedulerBenchmark.Options()
         scheduler.tenants = options["--tenants"] ?? scheduler.tenants

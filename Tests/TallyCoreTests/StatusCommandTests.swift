@@ -1,0 +1,69 @@
+import Foundation
+import Postgres
+import Testing
+
+/// The built `tally status` over `DashboardFixture`.
+@Suite("tally status")
+struct StatusCommandTests {
+    /// Runs `tally status ARGUMENTS`; answers its exit status and output (stdout and stderr).
+    private func status(_ arguments: [String], _ configuration: ConnectionConfiguration) async throws -> (Int32?, String) {
+        let process = try WorkerProcess(configuration, command: "status", arguments: arguments)
+        let exit = await process.waitForExit(timeout: .seconds(30))
+        return (exit, process.log)
+    }
+
+    @Test func theClusterOverviewNamesTenantsOutcomesAndFixes() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            try await DashboardFixture.load(on: db)
+            let (exit, output) = try await status([], configuration)
+            #expect(exit == 0, "\(output)")
+            for expected in ["Tenants (3)", "acme", "Acme MSP", "daily at 02:00", "failed", "running", "globex",
+                             "host-b", "STALE", "service_not_on_contract", "add the product's service to the organization's contract in Autotask",
+                             "Last 60 minutes: 5 jobs finished (1 succeeded, 2 failed)", "550 Autotask requests"] {
+                #expect(output.contains(expected), "no “\(expected)” in:\n\(output)")
+            }
+        }
+    }
+
+    @Test func aTenantShowsItsSyncStatusRunsQueueAndFailures() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            try await DashboardFixture.load(on: db)
+            let (exit, output) = try await status(["acme"], configuration)
+            #expect(exit == 0, "\(output)")
+            for expected in ["acme: Acme MSP", "Alpha (1)", "succeeded", "set to 25 agents (was 20) by adjustment 5001",
+                             "held", "Runs (latest 2)", "1 held", "guard_drop", "tally map contract acme 4 CONTRACT_ID"] {
+                #expect(output.contains(expected), "no “\(expected)” in:\n\(output)")
+            }
+            #expect(!output.contains("Omega"))
+        }
+    }
+
+    @Test func jsonParses() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            try await DashboardFixture.load(on: db)
+            let (clusterExit, cluster) = try await status(["--json"], configuration)
+            #expect(clusterExit == 0, "\(cluster)")
+            let clusterJSON = try #require(try JSONSerialization.jsonObject(with: Data(cluster.utf8)) as? [String: Any])
+            #expect(Set(clusterJSON.keys) == ["tenants", "queue", "workers", "failures", "throughput"])
+            let tenants = try #require(clusterJSON["tenants"] as? [[String: Any]])
+            #expect(tenants.compactMap { $0["slug"] as? String } == ["acme", "globex", "initech"])
+            #expect(tenants.first?["lastRunState"] as? String == "failed")
+
+            let (tenantExit, tenant) = try await status(["globex", "--json"], configuration)
+            #expect(tenantExit == 0, "\(tenant)")
+            let tenantJSON = try #require(try JSONSerialization.jsonObject(with: Data(tenant.utf8)) as? [String: Any])
+            let syncStatus = try #require(tenantJSON["syncStatus"] as? [[String: Any]])
+            #expect(syncStatus.compactMap { $0["outcome"] as? String } == ["failed"])
+            #expect((tenantJSON["queue"] as? [String: Any])?["deferred"] as? Int == 1)
+        }
+    }
+
+    @Test func anUnknownTenantIsRefused() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            try await DashboardFixture.load(on: db)
+            let (exit, output) = try await status(["nobody"], configuration)
+            #expect(exit == 65)
+            #expect(output.contains("no tenant is named nobody"))
+        }
+    }
+}
