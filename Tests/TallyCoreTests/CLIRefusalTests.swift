@@ -44,6 +44,8 @@ struct CLIRefusalTests {
                 Case(arguments: ["usage", "set", "msp-1", "1", "edr", "many"], says: "not a whole number of units"),
                 Case(arguments: ["usage", "import", "msp-1", csv.path], says: "line 57, units"),
                 Case(arguments: ["map", "company", "msp-1", "99", "1001001"], says: "has no organization 99"),
+                // Organization 77 belongs to msp-2 only.
+                Case(arguments: ["map", "company", "msp-1", "77", "1001001"], says: "has no organization 77"),
                 Case(arguments: ["map", "contract", "msp-1", "2", "1100002"], says: "is inactive"),
                 Case(arguments: ["map", "contract", "msp-1", "3", "1100003"], says: "not a Recurring Service contract"),
                 Case(arguments: ["map", "contract", "msp-1", "1", "2100001"], says: "Autotask has no contract 2100001"),
@@ -51,6 +53,9 @@ struct CLIRefusalTests {
                 Case(arguments: ["map", "product", "msp-1", "xdr", "1000001"], says: "there is no product xdr"),
                 Case(arguments: ["jobs", "approve", "msp-1", "12345"], says: "has no sync job 12345"),
             ]
+            try await fixture.connection.execute("""
+                INSERT INTO organizations (tenant_id, organization_id, name) VALUES (\(fixture.tenantIDs[1]), 77, 'Only at msp-2')
+                """)
             let before = try await Fixtures.digest(on: fixture.connection)
             for test in cases {
                 let result = try cli.run(test.arguments, input: test.input, environment: test.environment)
