@@ -92,10 +92,10 @@ CREATE INDEX results_problems_by_run ON results (tenant_id, run_id, outcome) WHE
 CREATE INDEX runs_recent ON runs (created_at);
 CREATE INDEX runs_recent_by_tenant ON runs (tenant_id, created_at);
 CREATE INDEX runs_latest ON runs (tenant_id, run_id) INCLUDE (trigger, created_at, job_count);
--- Jobs still to do, per run (is the run over?); held jobs per tenant. Both
--- are small: a job enters the first while queued or running, the second
--- only when held.
-CREATE INDEX jobs_active_by_run ON jobs (tenant_id, run_id) WHERE state IN ('queued', 'running');
+-- Held jobs per tenant: written only when a job is held. (An index of the
+-- jobs still to do per run would serve the runs and tenants views, but
+-- every enqueue and claim would write it: the scheduler's tick of 1,000,000
+-- jobs took 6 % longer with it.)
 CREATE INDEX jobs_held ON jobs (tenant_id) WHERE state = 'held';
 -- Organizations without a contract (and maybe without a company).
 CREATE INDEX organizations_unmapped ON organizations (tenant_id, organization_id) WHERE contract_id IS NULL;
@@ -250,26 +250,29 @@ LEFT JOIN (
 -- are to do; else failed, held or cancelled if any of its jobs ended so;
 -- else succeeded), and the Autotask request budget used in the past hour
 -- (the window the workers enforce). Shapes: WHERE tenant_id = X;
--- cluster-wide, every row (index probes per tenant: its last run, then
--- whether a job of it failed, else was held, else cancelled).
+-- cluster-wide, every row (index probes per tenant: its last run, whether
+-- a job of it is queued, then whether one failed, else was held, else was
+-- cancelled).
 CREATE VIEW dashboard.tenants AS
 SELECT t.tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.time_zone,
        CASE t.schedule_kind
-           WHEN 'daily' THEN 'daily at ' || to_char(t.schedule_time, 'HH24:MI')
-           WHEN 'monthly' THEN 'monthly on day ' || t.schedule_day || ' at ' || to_char(t.schedule_time, 'HH24:MI')
+           WHEN 'daily' THEN 'daily at ' || left(t.schedule_time::text, 5)
+           WHEN 'monthly' THEN 'monthly on day ' || t.schedule_day || ' at ' || left(t.schedule_time::text, 5)
            ELSE 'manual' END AS schedule,
        t.paused, n.next_run_at,
        to_char(n.next_run_at AT TIME ZONE t.time_zone, 'YYYY-MM-DD HH24:MI') AS next_run_local,
        l.run_id AS last_run_id, l.trigger AS last_run_trigger, l.created_at AS last_run_at, l.job_count AS last_run_jobs,
        CASE WHEN l.run_id IS NULL THEN NULL
-            WHEN a.run_id IS NOT NULL THEN 'running'
+            WHEN a.run_id IS NOT NULL
+                 -- The queue's hint: a tenant with a queued job has ready_at set.
+                 OR (q.ready_at IS NOT NULL AND (SELECT true FROM jobs j WHERE j.tenant_id = l.tenant_id
+                                                 AND j.run_id = l.run_id AND j.state = 'queued' LIMIT 1)) THEN 'running'
             WHEN (SELECT true FROM results x WHERE x.tenant_id = l.tenant_id AND x.run_id = l.run_id
                   AND x.outcome = 'failed' LIMIT 1) THEN 'failed'
-            WHEN (SELECT true FROM results x WHERE x.tenant_id = l.tenant_id AND x.run_id = l.run_id
-                  AND x.outcome = 'held' LIMIT 1) THEN 'held'
-            WHEN (SELECT true FROM results x WHERE x.tenant_id = l.tenant_id AND x.run_id = l.run_id
-                  AND x.outcome = 'cancelled' LIMIT 1) THEN 'cancelled'
-            ELSE 'succeeded' END AS last_run_state,
+            -- 'held' sorts after 'cancelled': held wins.
+            ELSE coalesce((SELECT x.outcome FROM results x WHERE x.tenant_id = l.tenant_id AND x.run_id = l.run_id
+                           AND x.outcome IN ('held', 'cancelled') ORDER BY x.outcome DESC LIMIT 1), 'succeeded')
+       END AS last_run_state,
        coalesce(b.requests, 0) AS requests_last_hour, t.hourly_request_budget,
        round(100.0 * coalesce(b.requests, 0) / t.hourly_request_budget, 1)::float8 AS budget_used_percent
 FROM tenants t
@@ -281,9 +284,10 @@ CROSS JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT r.tenant_id, r.run_id, r.trigger, r.created_at, r.job_count
     FROM runs r WHERE r.tenant_id = t.tenant_id ORDER BY r.run_id DESC LIMIT 1) AS l ON true
--- Runs with jobs to do: a few hundred pairs to hash, where a probe per tenant costs more.
-LEFT JOIN (SELECT DISTINCT tenant_id, run_id FROM jobs WHERE state IN ('queued', 'running')) AS a
+-- Runs with a running job: a few hundred pairs to hash (queued jobs are probed above).
+LEFT JOIN (SELECT DISTINCT tenant_id, run_id FROM jobs WHERE state = 'running') AS a
     ON a.tenant_id = l.tenant_id AND a.run_id = l.run_id
+LEFT JOIN queue_tenants q ON q.tenant_id = t.tenant_id
 LEFT JOIN (
     SELECT tenant_id, sum(requests)::int AS requests FROM autotask_request_counts
     WHERE minute > now() - interval '1 hour' GROUP BY tenant_id) AS b ON b.tenant_id = t.tenant_id;

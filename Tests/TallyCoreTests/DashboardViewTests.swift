@@ -158,6 +158,33 @@ struct DashboardViewTests {
         }
     }
 
+    @Test func aLastRunIsRunningWhileAJobIsToDoThenFailedHeldCancelledOrSucceeded() async throws {
+        try await withFixture { db in
+            func state(_ tenant: Int64) async throws -> String? {
+                try await Dashboard.tenants(tenantID: tenant, on: db).first?.lastRunState
+            }
+            // globex's run 4 with only a queued job left (its running one handed back).
+            try await db.execute("""
+                UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL, slot = NULL, started_at = NULL
+                WHERE tenant_id = 2 AND job_id = 41
+                """)
+            #expect(try await state(2) == "running")
+            try await db.execute("UPDATE jobs SET state = 'cancelled', finished_at = now() WHERE tenant_id = 2 AND run_id = 4")
+            #expect(try await state(2) == "cancelled")
+
+            // acme's run 2: failed beats held, held beats cancelled; skipped alone is success.
+            #expect(try await state(1) == "failed")
+            try await db.execute("DELETE FROM results WHERE tenant_id = 1 AND job_id = 22")
+            #expect(try await state(1) == "held")
+            try await db.execute("UPDATE results SET outcome = 'cancelled' WHERE tenant_id = 1 AND job_id = 21")
+            #expect(try await state(1) == "held")
+            try await db.execute("DELETE FROM results WHERE tenant_id = 1 AND job_id = 23")
+            #expect(try await state(1) == "cancelled")
+            try await db.execute("DELETE FROM results WHERE tenant_id = 1 AND job_id = 21")
+            #expect(try await state(1) == "succeeded")
+        }
+    }
+
     @Test func unmappedListsOrganizationsWithoutACompanyOrContract() async throws {
         try await withFixture { db in
             let acme = try await Dashboard.unmapped(tenantID: 1, on: db)
