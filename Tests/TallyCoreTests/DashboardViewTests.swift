@@ -66,14 +66,21 @@ struct DashboardViewTests {
             let globex = queue[0]
             #expect((globex.queued, globex.ready, globex.deferred, globex.running, globex.held, globex.concurrencyCap)
                     == (1, 0, 1, 1, 0, 3))
-            #expect(globex.oldestQueuedSeconds.map { $0 >= 300 && $0 < 400 } == true)
-            #expect(globex.longestReadyWaitSeconds == nil)
+            // Its queued job is deferred for 10 minutes: nothing is ready.
+            #expect(globex.oldestQueuedSeconds == nil)
             #expect(globex.deferredReason?.contains("request budget is spent") == true)
-            #expect(globex.nextRunAt.map { $0 > Date() } == true)
+            #expect(globex.nextRunAt.map { $0 > Date().addingTimeInterval(500) && $0 < Date().addingTimeInterval(700) } == true)
             let acme = queue[1]
-            #expect((acme.queued, acme.running, acme.held, acme.oldestQueuedSeconds) == (0, 0, 1, nil))
+            #expect((acme.queued, acme.running, acme.held, acme.oldestQueuedSeconds, acme.deferredReason) == (0, 0, 1, nil, nil))
             #expect(try await Dashboard.queue(tenantID: 1, on: db).map(\.held) == [1])
             #expect(try await Dashboard.queue(tenantID: 3, on: db).isEmpty)
+
+            // Due two minutes ago and no longer deferred: ready, waiting for two minutes.
+            try await db.execute(
+                "UPDATE jobs SET run_at = now() - interval '2 minutes', deferred_reason = NULL WHERE tenant_id = 2 AND job_id = 42")
+            let ready = try #require(try await Dashboard.queue(tenantID: 2, on: db).first)
+            #expect((ready.queued, ready.ready, ready.deferred, ready.nextRunAt, ready.deferredReason) == (1, 1, 0, nil, nil))
+            #expect(ready.oldestQueuedSeconds.map { $0 >= 120 && $0 < 180 } == true)
         }
     }
 
