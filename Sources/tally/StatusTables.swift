@@ -15,7 +15,7 @@ extension ClusterStatus {
         print("Tenants (\(tenants.count))")
         tenantTable.print(empty: "no tenants")
 
-        var queueTable = Table("TENANT", "QUEUED", "READY", "DEFERRED", "RUNNING", "HELD", "OLDEST QUEUED", "WHY DEFERRED")
+        var queueTable = Table("TENANT", "QUEUED", "READY", "DEFERRED", "RUNNING", "HELD", "OLDEST READY", "WHY DEFERRED")
         for line in queue {
             queueTable.add(
                 line.slug, "\(line.queued)", "\(line.ready)", "\(line.deferred)", "\(line.running)", "\(line.held)",
@@ -99,7 +99,7 @@ extension TenantStatus {
         print("\nQueue")
         if let queue {
             var text = "  \(queue.queued) queued (\(queue.ready) ready, \(queue.deferred) deferred), \(queue.running) running, \(queue.held) held"
-            if let oldest = queue.oldestQueuedSeconds { text += "; oldest queued \(durationText(oldest)) ago" }
+            if let oldest = queue.oldestQueuedSeconds { text += "; the oldest ready job has waited \(durationText(oldest))" }
             print(text)
             if let why = queue.deferredReason { print("  deferred: \(why)") }
         } else {

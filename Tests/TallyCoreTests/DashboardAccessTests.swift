@@ -49,6 +49,12 @@ struct DashboardAccessTests {
                 WHERE table_schema = 'dashboard' AND column_name ~ '(secret|sealed|password|username|integration|key)'
                 """)
             #expect(try credentials.map { try $0.decode("name", as: String.self) } == [])
+            // Functions run with their caller's rights unless SECURITY DEFINER: none may be.
+            let definers = try await db.query("""
+                SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                """)
+            #expect(try definers.map { try $0.decode("name", as: String.self) } == [])
             let role = try await db.query("SELECT rolcanlogin, rolsuper, rolinherit FROM pg_roles WHERE rolname = 'tally_dashboard'")
             #expect(try role.first?.decode("rolcanlogin", as: Bool.self) == false)
             #expect(try role.first?.decode("rolsuper", as: Bool.self) == false)

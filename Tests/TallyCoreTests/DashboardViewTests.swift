@@ -66,14 +66,21 @@ struct DashboardViewTests {
             let globex = queue[0]
             #expect((globex.queued, globex.ready, globex.deferred, globex.running, globex.held, globex.concurrencyCap)
                     == (1, 0, 1, 1, 0, 3))
-            #expect(globex.oldestQueuedSeconds.map { $0 >= 300 && $0 < 400 } == true)
-            #expect(globex.longestReadyWaitSeconds == nil)
+            // Its queued job is deferred for 10 minutes: nothing is ready.
+            #expect(globex.oldestQueuedSeconds == nil)
             #expect(globex.deferredReason?.contains("request budget is spent") == true)
-            #expect(globex.nextRunAt.map { $0 > Date() } == true)
+            #expect(globex.nextRunAt.map { $0 > Date().addingTimeInterval(500) && $0 < Date().addingTimeInterval(700) } == true)
             let acme = queue[1]
-            #expect((acme.queued, acme.running, acme.held, acme.oldestQueuedSeconds) == (0, 0, 1, nil))
+            #expect((acme.queued, acme.running, acme.held, acme.oldestQueuedSeconds, acme.deferredReason) == (0, 0, 1, nil, nil))
             #expect(try await Dashboard.queue(tenantID: 1, on: db).map(\.held) == [1])
             #expect(try await Dashboard.queue(tenantID: 3, on: db).isEmpty)
+
+            // Due two minutes ago and no longer deferred: ready, waiting for two minutes.
+            try await db.execute(
+                "UPDATE jobs SET run_at = now() - interval '2 minutes', deferred_reason = NULL WHERE tenant_id = 2 AND job_id = 42")
+            let ready = try #require(try await Dashboard.queue(tenantID: 2, on: db).first)
+            #expect((ready.queued, ready.ready, ready.deferred, ready.nextRunAt, ready.deferredReason) == (1, 1, 0, nil, nil))
+            #expect(ready.oldestQueuedSeconds.map { $0 >= 120 && $0 < 180 } == true)
         }
     }
 
@@ -155,6 +162,33 @@ struct DashboardViewTests {
             #expect((initech.schedule, initech.paused, initech.nextRunAt, initech.lastRunID, initech.lastRunState)
                     == ("manual", true, nil, nil, nil))
             #expect(try await Dashboard.tenants(tenantID: 2, on: db).map(\.slug) == ["globex"])
+        }
+    }
+
+    @Test func aLastRunIsRunningWhileAJobIsToDoThenFailedHeldCancelledOrSucceeded() async throws {
+        try await withFixture { db in
+            func state(_ tenant: Int64) async throws -> String? {
+                try await Dashboard.tenants(tenantID: tenant, on: db).first?.lastRunState
+            }
+            // globex's run 4 with only a queued job left (its running one handed back).
+            try await db.execute("""
+                UPDATE jobs SET state = 'queued', worker_id = NULL, lease_expires_at = NULL, slot = NULL, started_at = NULL
+                WHERE tenant_id = 2 AND job_id = 41
+                """)
+            #expect(try await state(2) == "running")
+            try await db.execute("UPDATE jobs SET state = 'cancelled', finished_at = now() WHERE tenant_id = 2 AND run_id = 4")
+            #expect(try await state(2) == "cancelled")
+
+            // acme's run 2: failed beats held, held beats cancelled; skipped alone is success.
+            #expect(try await state(1) == "failed")
+            try await db.execute("DELETE FROM results WHERE tenant_id = 1 AND job_id = 22")
+            #expect(try await state(1) == "held")
+            try await db.execute("UPDATE results SET outcome = 'cancelled' WHERE tenant_id = 1 AND job_id = 21")
+            #expect(try await state(1) == "held")
+            try await db.execute("DELETE FROM results WHERE tenant_id = 1 AND job_id = 23")
+            #expect(try await state(1) == "cancelled")
+            try await db.execute("DELETE FROM results WHERE tenant_id = 1 AND job_id = 21")
+            #expect(try await state(1) == "succeeded")
         }
     }
 

@@ -24,9 +24,7 @@ public enum Dashboard {
     public static func queue(tenantID: Int64? = nil, on connection: Connection) async throws -> [DashboardQueueLine] {
         try await connection.query("""
             SELECT tenant_id, tenant_slug, tenant_name, queued, ready, deferred, running, held, concurrency_cap,
-                   oldest_queued_at, extract(epoch FROM oldest_queued_age)::float8 AS oldest_queued_seconds,
-                   extract(epoch FROM longest_ready_wait)::float8 AS longest_ready_wait_seconds,
-                   next_run_at, deferred_reason
+                   extract(epoch FROM oldest_queued_age)::float8 AS oldest_queued_seconds, next_run_at, deferred_reason
             FROM dashboard.queue
             WHERE \(tenantID)::bigint IS NULL OR tenant_id = \(tenantID)
             ORDER BY queued + running + held DESC, tenant_slug

@@ -58,9 +58,9 @@ public struct DashboardQueueLine: Codable, Sendable, Equatable {
     public var running: Int
     public var held: Int
     public var concurrencyCap: Int
-    public var oldestQueuedAt: Date?
+    /// How long the oldest ready job has waited since it was due; nil when none is ready.
     public var oldestQueuedSeconds: Double?
-    public var longestReadyWaitSeconds: Double?
+    /// When the next job that is not due yet (deferred, or waiting to retry) will be.
     public var nextRunAt: Date?
     public var deferredReason: String?
 
@@ -74,9 +74,7 @@ public struct DashboardQueueLine: Codable, Sendable, Equatable {
         running = try row.decode("running")
         held = try row.decode("held")
         concurrencyCap = try row.decode("concurrency_cap")
-        oldestQueuedAt = try row.decode("oldest_queued_at")
         oldestQueuedSeconds = try row.decode("oldest_queued_seconds")
-        longestReadyWaitSeconds = try row.decode("longest_ready_wait_seconds")
         nextRunAt = try row.decode("next_run_at")
         deferredReason = try row.decode("deferred_reason")
     }
