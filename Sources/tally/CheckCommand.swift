@@ -19,8 +19,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let db = try await CommandContext.connect("check")
-            let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+            let (db, tenantID) = try await CommandContext.connect("check", tenant: tenant)
             let key = try CommandContext.secretKey()
             let client = try CommandContext.autotaskClient(autotask)
             let items: [TenantCheck.Item]

@@ -41,8 +41,7 @@ struct JobsCommand: AsyncParsableCommand {
                 if let state, !states.contains(state) {
                     throw InputError("\(state) is not a job state: use one of \(states.joined(separator: ", "))")
                 }
-                let db = try await CommandContext.connect("jobs list")
-                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let (db, tenantID) = try await CommandContext.connect("jobs list", tenant: tenant)
                 let rows = try await db.query("""
                     SELECT job_id, kind, run_id, state, attempts, (args->>'organization_id')::bigint AS organization_id,
                            args->>'product' AS product,
@@ -75,8 +74,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let db = try await CommandContext.connect("jobs retry")
-                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let (db, tenantID) = try await CommandContext.connect("jobs retry", tenant: tenant)
                 guard try await JobQueue.retry(tenantID: tenantID, jobID: job, on: db) else {
                     throw InputError("job \(job) of \(tenant) is not failed, cancelled or held: `tally jobs list \(tenant)` shows its state")
                 }
@@ -92,8 +90,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let db = try await CommandContext.connect("jobs cancel")
-                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let (db, tenantID) = try await CommandContext.connect("jobs cancel", tenant: tenant)
                 switch try await JobQueue.cancel(tenantID: tenantID, jobID: job, on: db) {
                 case .cancelled: print("job \(job) is cancelled")
                 case .requested: print("job \(job) is running; it stops at its next checkpoint")
@@ -111,8 +108,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let db = try await CommandContext.connect("jobs approve")
-                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let (db, tenantID) = try await CommandContext.connect("jobs approve", tenant: tenant)
                 switch try await SyncApproval.approve(tenantID: tenantID, jobID: job, on: db) {
                 case .approved(let before, let target):
                     print("approved: job \(job) will set \(before.map { "\($0) → " } ?? "")\(target) units")

@@ -31,8 +31,7 @@ struct MapCommand: AsyncParsableCommand {
     static func withSession(
         _ slug: String, mode: Mode, _ body: (Connection, Int64, AutotaskSession?, AutotaskDay?) async throws -> Void
     ) async throws {
-        let db = try await CommandContext.connect("map")
-        let tenantID = try await TenantLookup.id(slug: slug, on: db)
+        let (db, tenantID) = try await CommandContext.connect("map", tenant: slug)
         if mode.offline { return try await body(db, tenantID, nil, nil) }
         try await CommandContext.withAutotask(tenant: slug, options: mode.autotask, on: db) { session, tenant in
             try await body(db, tenantID, session, tenant.today)
@@ -105,8 +104,7 @@ struct MapCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let db = try await CommandContext.connect("map suggest")
-                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let (db, tenantID) = try await CommandContext.connect("map suggest", tenant: tenant)
                 let suggestions = try await CommandContext.withAutotask(tenant: tenant, options: autotask, on: db) { session, _ in
                     try await MappingSuggestions.suggest(tenantID: tenantID, autotask: session, on: db)
                 }
@@ -142,8 +140,7 @@ struct MapCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let db = try await CommandContext.connect("map list")
-                let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+                let (db, tenantID) = try await CommandContext.connect("map list", tenant: tenant)
                 let rows = try await db.query("""
                     SELECT organization_id, name, company_id, contract_id FROM organizations
                     WHERE tenant_id = \(tenantID) AND (NOT \(unmapped) OR contract_id IS NULL)

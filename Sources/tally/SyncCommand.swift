@@ -31,8 +31,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let db = try await CommandContext.connect("sync")
-            let tenantID = try await TenantLookup.id(slug: tenant, on: db)
+            let (db, tenantID) = try await CommandContext.connect("sync", tenant: tenant)
             if let product {
                 let known = try await UsageStore.products(on: db)
                 guard known.contains(product) else {

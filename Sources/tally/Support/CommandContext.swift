@@ -10,6 +10,12 @@ enum CommandContext {
         try await Connection.connect(.fromEnvironment(applicationName: "tally \(purpose)"))
     }
 
+    /// A connection and the id of the tenant named on the command line.
+    static func connect(_ purpose: String, tenant slug: String) async throws -> (Connection, Int64) {
+        let db = try await connect(purpose)
+        return (db, try await TenantLookup.id(slug: slug, on: db))
+    }
+
     static func secretKey() throws -> SecretKey {
         try SecretKey.fromEnvironment()
     }
