@@ -40,7 +40,8 @@ public final class AutotaskClient: Sendable {
 }
 
 extension Duration {
-    var nanoseconds: Int64 {
+    /// Whole nanoseconds, for NIO deadlines and metrics timers.
+    public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }

@@ -19,7 +19,9 @@ struct SchedulerCommand: AsyncParsableCommand {
             created exactly once. A database error is logged and retried with back-off; the \
             scheduler does not exit on it.
 
-            Log level: TALLY_LOG_LEVEL (trace, debug, info, notice, warning, error; default info).
+            Logs go to standard error: LOG_LEVEL (trace, debug, info, notice, warning, error, critical; \
+            default info) and LOG_FORMAT (text, or json for one object per line). With --metrics-port the \
+            scheduler serves /healthz, /readyz (the database answers) and /metrics (Prometheus).
 
             Example:
               tally scheduler
@@ -30,7 +32,10 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(name: .customLong("tick-seconds"), help: "How often to look for due runs.")
     var tickSeconds = 30.0
 
+    @OptionGroup var metrics: MetricsOptions
+
     func validate() throws {
+        _ = try LogSettings.fromEnvironment()
         guard tickSeconds >= 0.1, tickSeconds <= 3600 else {
             throw ValidationError("--tick-seconds must be between 0.1 and 3600")
         }
@@ -39,12 +44,15 @@ struct SchedulerCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let logger = makeLogger(label: "tally.scheduler")
+            let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally scheduler")
             let scheduler = SchedulerService(
-                database: .fromEnvironment(applicationName: "tally scheduler"),
-                interval: .milliseconds(Int64(tickSeconds * 1000)), logger: logger)
+                database: database, interval: .milliseconds(Int64(tickSeconds * 1000)), logger: logger)
+            let health = DatabaseHealth(configuration: database, logger: logger)
+            let observability = try ObservabilityServer.services(options: metrics, health: health, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: scheduler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: observability + [.init(service: scheduler)], gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
             try await group.run()
         }
     }

@@ -20,7 +20,9 @@ struct WorkerCommand: AsyncParsableCommand {
             Sync jobs open tenants' Autotask secrets with TALLY_SECRET_KEY (or TALLY_SECRET_KEY_FILE); \
             a worker without a key does not claim sync jobs.
 
-            Log level: TALLY_LOG_LEVEL (trace, debug, info, notice, warning, error; default info).
+            Logs go to standard error: LOG_LEVEL (trace, debug, info, notice, warning, error, critical; \
+            default info) and LOG_FORMAT (text, or json for one object per line). With --metrics-port the \
+            worker serves /healthz, /readyz (the database answers) and /metrics (Prometheus).
 
             Example:
               tally worker --concurrency 8
@@ -54,7 +56,10 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var autotask: AutotaskOptions
 
+    @OptionGroup var metrics: MetricsOptions
+
     func validate() throws {
+        _ = try LogSettings.fromEnvironment()
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (1...500).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 500") }
         guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
@@ -123,9 +128,12 @@ struct WorkerCommand: AsyncParsableCommand {
             let worker = Worker(
                 pool: pool, listenerConfiguration: database, registry: try registry(sync: sync, logger: logger),
                 configuration: configuration, logger: logger)
+            let health = DatabaseHealth(configuration: database, logger: logger)
+            let observability = try ObservabilityServer.services(options: metrics, health: health, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: observability + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
             try await group.run()
             await meter.flush()
             try? await client.shutdown()

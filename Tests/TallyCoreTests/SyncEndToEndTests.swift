@@ -40,7 +40,8 @@ struct SyncEndToEndTests {
     /// The steady state of one tenant with 500 organizations and products.
     @Test func aSteadyStateRunCostsAtMostAFifthOfARequestPerJob() async throws {
         try await SyncFixture.with(tenants: 1, organizations: 250) { fixture in
-            let workers = try fixture.startWorkers(2)
+            let workers = try fixture.startWorkers(
+                2, arguments: ["--concurrency", "4", "--retry-base-seconds", "0.2"] + ObservabilityTests.endpointArguments)
             _ = try await fixture.syncNowAll()
             #expect(try await fixture.waitForQuietQueue())
             await fixture.simulator.state.resetStatistics()
@@ -53,7 +54,19 @@ struct SyncEndToEndTests {
             let counted = try await Fixtures.count(
                 "SELECT sum(requests)::int AS n FROM autotask_request_counts", on: fixture.connection)
             #expect(counted >= requests, "Tally counts its own requests for the budget")
+
+            var endpoints: [ObservabilityEndpoint] = []
+            for worker in workers { endpoints.append(try await ObservabilityEndpoint.of(worker)) }
+            var measured = 0.0, reads = 0.0
+            for endpoint in endpoints {
+                measured += try await endpoint.total(TallyMetrics.autotaskRequests)
+                reads += try await endpoint.total(TallyMetrics.autotaskRequests, ["endpoint": "Contracts", "outcome": "ok"])
+            }
+            #expect(reads >= 2, "each run read the tenant's contracts")
             await workers.stopAll()
+            let flushed = try await Fixtures.count(
+                "SELECT sum(requests)::int AS n FROM autotask_request_counts", on: fixture.connection)
+            #expect(Int(measured) == flushed, "/metrics counts every request the budget counts")
         }
     }
 }

@@ -11,6 +11,7 @@ extension Worker {
         for (index, job) in batch.enumerated() {
             if isStopping {
                 await reliably("hand back jobs") { try await JobQueue.handBack(Array(batch[index...]), worker: self.id, on: $0) }
+                for unstarted in batch[index...] { TallyMetrics.ended(kind: unstarted.kind, .handedBack) }
                 break
             }
             if !isMarkedStarted {
@@ -29,6 +30,7 @@ extension Worker {
             let outcome = await reliably("finish job") {
                 try await JobQueue.finish(running, end, report: report, worker: self.id, startingNext: next, on: $0)
             }
+            TallyMetrics.ended(kind: job.kind, end)
             if outcome != true {
                 logger.warning("lost the job before finishing it (its lease ran out); it will run again",
                                metadata: ["tenant": "\(job.tenantID)", "job": "\(job.jobID)"])
@@ -46,6 +48,7 @@ extension Worker {
         var jobLogger = logger
         jobLogger[metadataKey: "tenant"] = "\(job.tenantID)"
         jobLogger[metadataKey: "job"] = "\(job.jobID)"
+        if let runID = job.runID { jobLogger[metadataKey: "run"] = "\(runID)" }
         jobLogger[metadataKey: "kind"] = "\(job.kind)"
         guard let handler = registry.handler(for: job.kind) else {
             return (.finished(.failed, message: "this worker has no handler for job kind \(job.kind)"), nil)

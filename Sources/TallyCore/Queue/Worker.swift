@@ -100,11 +100,13 @@ public final class Worker: Service, Sendable {
         while !isStopping {
             let claim: Claim
             do {
+                let started = ContinuousClock.now
                 claim = try await pool.withConnection { connection in
                     try await JobQueue.claim(
                         worker: id, task: task, batchSize: configuration.batchSize, lease: configuration.lease,
                         kinds: kinds, kindsDecideTenant: configuration.kinds != nil, on: connection)
                 }
+                TallyMetrics.recordClaim(duration: ContinuousClock.now - started)
                 failures = 0
             } catch {
                 failures += 1
@@ -121,6 +123,9 @@ public final class Worker: Service, Sendable {
             }
             staleHints = 0
             wake.signalOne()
+            for (kind, jobs) in Dictionary(grouping: claim.jobs, by: \.kind) {
+                TallyMetrics.claimed(kind: kind, count: jobs.count)
+            }
             await work(claim.jobs)
         }
     }

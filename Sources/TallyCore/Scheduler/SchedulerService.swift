@@ -52,6 +52,7 @@ public final class SchedulerService: Service, Sendable {
                 }
                 if failures > 0 { logger.info("scheduler tick succeeded again", metadata: ["after_failures": "\(failures)"]) }
                 failures = 0
+                TallyMetrics.runsCreated(tick.runs)
                 if !tick.createdNothing {
                     logger.info("scheduler tick created runs", metadata: [
                         "runs": "\(tick.runs)", "jobs": "\(tick.jobs)",
@@ -64,6 +65,7 @@ public final class SchedulerService: Service, Sendable {
                 // A new connection next time: this one may be broken or mid-transaction.
                 connection = nil
                 failures += 1
+                TallyMetrics.tickFailed()
                 let delay = Self.backoff(failures, cap: max(interval, .seconds(60)))
                 logger.error("scheduler tick failed; retrying", metadata: [
                     "error": "\(error)", "failures": "\(failures)", "retry_in_seconds": "\(delay.seconds)",

@@ -38,6 +38,7 @@ public enum RequestBudget {
     static func enforce(_ usage: Usage, budget: Int, planned: Int) throws {
         guard usage.used + planned > budget else { return }
         let until = usage.freesAt ?? Date().addingTimeInterval(60)
+        TallyMetrics.budgetDeferral()
         throw JobFailure.deferred(
             until: until,
             "the tenant's Autotask request budget is spent (\(usage.used) of \(budget) requests in the past hour); the job waits until \(until.formatted(.iso8601)); raise the tenant's hourly request budget if its Autotask allowance has room")

@@ -34,6 +34,7 @@ public final class RequestMeter: Sendable {
     }
 
     public func record(_ request: AutotaskRequestRecord) async {
+        TallyMetrics.request(request)
         guard let tenantID = tenants.withLockedValue({ $0[request.userName.lowercased()] }) else { return }
         let failed = request.status.map { $0 >= 400 } ?? true
         let due = pending.withLockedValue { state -> Bool in
