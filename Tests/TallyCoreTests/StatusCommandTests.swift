@@ -38,6 +38,25 @@ struct StatusCommandTests {
         }
     }
 
+    @Test func aLoginWithTheDashboardRoleAloneCanRunIt() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            try await DashboardFixture.load(on: db)
+            let reader = "status_reader_\(UUID().uuidString.prefix(8).lowercased())"
+            try await db.executeScript("CREATE ROLE \(reader) LOGIN IN ROLE tally_dashboard", name: "reader")
+            var url = URLComponents(string: Fixtures.url(configuration))!
+            url.user = reader
+            url.password = nil
+            let process = try WorkerProcess(
+                configuration, command: "status", arguments: ["acme"], environment: ["DATABASE_URL": url.string!])
+            #expect(await process.waitForExit(timeout: .seconds(30)) == 0, "\(process.log)")
+            #expect(process.log.contains("acme: Acme MSP"), "\(process.log)")
+            let unknown = try WorkerProcess(
+                configuration, command: "status", arguments: ["nobody"], environment: ["DATABASE_URL": url.string!])
+            #expect(await unknown.waitForExit(timeout: .seconds(30)) == 65, "\(unknown.log)")
+            try await db.executeScript("DROP ROLE \(reader)", name: "drop reader")
+        }
+    }
+
     @Test func jsonParses() async throws {
         try await Fixtures.withMigratedDatabase { configuration, db in
             try await DashboardFixture.load(on: db)

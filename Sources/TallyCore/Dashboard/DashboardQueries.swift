@@ -10,6 +10,14 @@ public enum Dashboard {
         try await connection.execute("SET jit = off", name: "dashboard session settings")
     }
 
+    /// The tenant's id, looked up through the views (so `tally_dashboard` alone may run `tally status`).
+    public static func tenantID(slug: String, on connection: Connection) async throws -> Int64 {
+        let rows = try await connection.query(
+            "SELECT tenant_id FROM dashboard.tenants WHERE tenant_slug = \(slug)", name: "dashboard find tenant")
+        guard let row = rows.first else { throw TenantNotFound(slug: slug) }
+        return try row.decode("tenant_id")
+    }
+
     public static func tenants(tenantID: Int64? = nil, on connection: Connection) async throws -> [DashboardTenant] {
         try await connection.query("""
             SELECT tenant_id, tenant_slug, tenant_name, time_zone, schedule, paused, next_run_at, next_run_local,

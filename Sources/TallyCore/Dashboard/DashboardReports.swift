@@ -33,7 +33,7 @@ public struct TenantStatus: Codable, Sendable {
 
     /// Throws `TenantNotFound` for an unknown slug.
     public static func load(slug: String, runs runCount: Int, on connection: Connection) async throws -> TenantStatus {
-        let tenantID = try await TenantLookup.id(slug: slug, on: connection)
+        let tenantID = try await Dashboard.tenantID(slug: slug, on: connection)
         // Removed since the lookup.
         guard let tenant = try await Dashboard.tenants(tenantID: tenantID, on: connection).first else { throw TenantNotFound(slug: slug) }
         return TenantStatus(
