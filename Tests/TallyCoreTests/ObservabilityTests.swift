@@ -55,6 +55,26 @@ struct ObservabilityTests {
         }
     }
 
+    @Test func everyLineLoggedDuringASyncJobNamesItsTenantRunAndJobEvenTheAutotaskClients() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 3) { fixture in
+            let worker = try WorkerProcess(
+                fixture.configuration, arguments: ["--concurrency", "2"],
+                environment: fixture.workerEnvironment.merging(["LOG_FORMAT": "json", "LOG_LEVEL": "debug"]) { $1 })
+            let run = try await fixture.syncNowAll()[0]
+            #expect(try await fixture.waitForQuietQueue(), "\(worker.log)")
+            await [worker].stopAll()
+            let requests = worker.log.split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { $0["message"] as? String == "autotask request" }
+            #expect(requests.count >= 3, "the batch read Contracts, ContractServices and units:\n\(worker.log)")
+            for line in requests {
+                #expect(line["tenant"] as? String == "\(run.tenantID)" && line["run"] as? String == "\(run.runID)", "\(line)")
+                #expect(line["job"] != nil && line["label"] as? String == "tally.worker", "\(line)")
+            }
+            #expect(!worker.log.contains(SyncFixture.secretKeyText))
+        }
+    }
+
     @Test func readinessFailsWhileTheDatabaseIsUnreachableAndLivenessDoesNot() async throws {
         try await TestDatabase.withFresh { configuration in
             // A port nobody listens on: the scheduler keeps retrying, alive but not ready.

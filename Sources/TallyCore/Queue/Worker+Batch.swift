@@ -58,7 +58,9 @@ extension Worker {
         let context = JobContext(
             job: job, batch: batch, memo: memo, workerID: id, database: pool, logger: jobLogger, cancellation: flag,
             reportBox: report)
-        let task = Task { try await handler(job, context) }
+        let task = Task {
+            try await JobLogContext.$metadata.withValue(jobLogger.handler.metadata) { try await handler(job, context) }
+        }
         inFlight.add(job.key, flag: flag, task: task)
         let result = await task.result
         inFlight.remove(job.key)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TallyCore
 
 /// How Tally logs, from the environment: `LOG_LEVEL` (or the older
 /// `TALLY_LOG_LEVEL`; default info) and `LOG_FORMAT` (`text` for a terminal,
@@ -34,11 +35,13 @@ struct LogSettings {
 /// back to the defaults here (long-running commands refuse them in `validate`).
 func makeLogger(label: String) -> Logger {
     let settings = (try? LogSettings.fromEnvironment()) ?? LogSettings()
-    var logger = Logger(label: label) { label in
-        switch settings.format {
+    var logger = Logger(label: label) { label -> any LogHandler in
+        var handler: any LogHandler = switch settings.format {
         case .text: StreamLogHandler.standardError(label: label)
         case .json: JSONLogHandler(label: label)
         }
+        handler.metadataProvider = JobLogContext.provider
+        return handler
     }
     logger.logLevel = settings.level
     return logger
