@@ -7,3 +7,9 @@ build:
 
 test: build
 	scripts/with-postgres swift test --skip-build --no-parallel
+
+# make check-deploy   static checks of deploy/ (YAML, compose, k8s, Dockerfile, systemd-analyze); part of make test
+.PHONY: check-deploy
+test: check-deploy
+check-deploy:
+	scripts/check-deploy
