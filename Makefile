@@ -13,3 +13,8 @@ test: build
 test: check-deploy
 check-deploy:
 	scripts/check-deploy
+
+# make demo   install what is missing, build, and show Tally syncing three simulated MSPs; Ctrl-C stops it all
+.PHONY: demo
+demo:
+	scripts/demo
