@@ -7,3 +7,14 @@ build:
 
 test: build
 	scripts/with-postgres swift test --skip-build --no-parallel
+
+# make check-deploy   static checks of deploy/ (YAML, compose, k8s, Dockerfile, systemd-analyze); part of make test
+.PHONY: check-deploy
+test: check-deploy
+check-deploy:
+	scripts/check-deploy
+
+# make demo   install what is missing, build, and show Tally syncing three simulated MSPs; Ctrl-C stops it all
+.PHONY: demo
+demo:
+	scripts/demo

@@ -26,6 +26,14 @@ struct TallySimCommand: AsyncParsableCommand {
     @Option(help: "A world to load: JSON as POST /_sim/world takes it.")
     var world: String?
 
+    @Flag(help: "Serve the world of `make demo`: three MSPs, 40 customers, three mistakes.")
+    var demo = false
+
+    @Option(name: .customLong("demo-usage"), help: ArgumentHelp(
+        "Print the Huntress usage of this MSP of the demo world as CSV for `tally usage import`, and exit.",
+        valueName: "msp"))
+    var demoUsage: String?
+
     @Option(help: "Generate a world from this seed (ignored with --world).")
     var seed: UInt64?
 
@@ -45,6 +53,10 @@ struct TallySimCommand: AsyncParsableCommand {
     var faults: String?
 
     func validate() throws {
+        if demo, world != nil || seed != nil { throw ValidationError("--demo takes no --world or --seed") }
+        if let demoUsage, DemoWorld.usageCSV(demoUsage) == nil {
+            throw ValidationError("the demo world has no MSP \(demoUsage): it has \(DemoWorld.msps.map(\.slug).joined(separator: ", "))")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         if let faults {
             do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("\(error)") }
@@ -52,8 +64,13 @@ struct TallySimCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let demoUsage, let csv = DemoWorld.usageCSV(demoUsage) {
+            return FileHandle.standardOutput.write(Data(csv.utf8))
+        }
         let simWorld: SimWorld
-        if let world {
+        if demo {
+            simWorld = DemoWorld.world()
+        } else if let world {
             let data = try Data(contentsOf: URL(fileURLWithPath: world))
             do {
                 simWorld = try JSONDecoder().decode(SimWorld.self, from: data)

@@ -84,7 +84,7 @@ public enum TenantStore {
             try await tx.execute("""
                 UPDATE tenants SET autotask_username = coalesce(\(userName), autotask_username),
                     autotask_integration_code = coalesce(\(integrationCode), autotask_integration_code),
-                    autotask_zone_url = CASE WHEN \(userName) IS NULL THEN autotask_zone_url END, updated_at = now()
+                    autotask_zone_url = CASE WHEN \(userName)::text IS NULL THEN autotask_zone_url END, updated_at = now()
                 WHERE tenant_id = \(id)
                 """, name: "update tenant credentials")
             if let secret { try await TenantSecrets.store(secret, kind: .autotaskSecret, tenantID: id, key: key, on: tx) }
