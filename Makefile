@@ -7,3 +7,8 @@ build:
 
 test: build
 	scripts/with-postgres swift test --skip-build --no-parallel
+
+# make chaos  issue 9's fault scenarios at full size, then the soak (bench/chaos/run; SOAK_MINUTES=10 shortens it)
+.PHONY: chaos
+chaos:
+	bench/chaos/run --soak-minutes $(or $(SOAK_MINUTES),60)
