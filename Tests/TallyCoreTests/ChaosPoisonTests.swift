@@ -66,7 +66,9 @@ struct ChaosPoisonTests {
             for row in poison {
                 let key: String = try row.decode("unique_key"), error: String = try row.decode("error")
                 #expect(try row.decode("state", as: String.self) == "failed", "\(key): \(error)")
-                #expect(try row.decode("attempts", as: Int.self) == 1, "\(key) failed at once")
+                // It fails on the first run that reaches its handler; a crash of
+                // its worker (the crashing job's 3 attempts) may cut runs before that.
+                #expect(try row.decode("attempts", as: Int.self) <= 1 + 3, "\(key) failed at once")
                 #expect(error.contains("arguments are malformed"), "\(key): \(error)")
             }
             let crash = try await connection.query("""

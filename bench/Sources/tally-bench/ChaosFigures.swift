@@ -32,5 +32,11 @@ struct ChaosFigures {
         Swift.print(line)
         for detail in details { Swift.print("    " + detail) }
         for failure in failures { Swift.print("    FAILED: " + failure) }
+        flushOutput()
     }
+}
+
+/// Standard output is buffered when it is a file: each figure goes out as it comes.
+func flushOutput() {
+    fflush(nil)
 }

@@ -56,6 +56,7 @@ extension ChaosBenchmark {
                     """)
                 print(String(format: "    t=%5.0f s  rss=%6.1f MB  running=%3d  results=%7d  worker connections=%d",
                              seconds, Double(rss) / 1024, running, done, connections))
+                flushOutput()
             }
             try await Task.sleep(for: .seconds(1))
         }
