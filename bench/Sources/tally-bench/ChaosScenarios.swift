@@ -203,7 +203,10 @@ extension ChaosBenchmark {
         let restarts = figures.restarts
         figures.require((3...15).contains(restarts), "at most one restart per crashing attempt (\(restarts) restarts)")
         figures.details.append("malformed jobs failed: \(malformedAttempts.joined(separator: ", ")) attempts; \(restarts) worker restarts for 15 crashing attempts")
-        let sample = try await cluster.db.query("SELECT last_error FROM jobs WHERE unique_key IN ('poison-0', 'crash') ORDER BY unique_key LIMIT 2")
+        let sample = try await cluster.db.query("""
+            (SELECT last_error FROM jobs WHERE unique_key = 'poison-0' LIMIT 1)
+            UNION ALL (SELECT last_error FROM jobs WHERE unique_key = 'crash' LIMIT 1)
+            """)
         for row in sample { figures.details.append("message: \(try row.decode("last_error", as: String.self))") }
         try await finish(cluster, quiet: quiet, expectedSucceeded: 1_000, into: &figures, otherJobs: 25)
         return figures
