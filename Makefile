@@ -18,3 +18,8 @@ check-deploy:
 .PHONY: demo
 demo:
 	scripts/demo
+
+# make chaos  issue 9's fault scenarios at full size, then the soak (bench/chaos/run; SOAK_MINUTES=10 shortens it)
+.PHONY: chaos
+chaos:
+	bench/chaos/run --soak-minutes $(or $(SOAK_MINUTES),60)

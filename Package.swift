@@ -106,7 +106,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "TallyCore"],
+            dependencies: ["Postgres", "TallyCore", "TallySim"],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),

@@ -66,6 +66,7 @@ struct APIRoutes: Sendable {
             return .errors(503, SimText.serviceUnavailable)
         case .lostAnswer(let ms):
             guard case .create = route else { break }
+            await state.noteFault("lost")
             _ = await answer(route, admission: admission, request: &request, host: host)
             try? await Task.sleep(for: .milliseconds(ms))
             return .errors(504, "Gateway Timeout")

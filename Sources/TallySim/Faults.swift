@@ -1,6 +1,6 @@
 import Foundation
 
-/// Injected failures: `5xx=RATE,ise=RATE,hang=RATE,lost=RATE,latency=MS,outage=on|off,seed=N,hangFor=MS`.
+/// Injected failures: `5xx=RATE,ise=RATE,429=RATE,hang=RATE,lost=RATE,latency=MS,outage=on|off,seed=N,hangFor=MS`.
 /// Rates are probabilities from 0 to 1, drawn from a generator seeded with `seed`,
 /// so a run with the same seed and the same requests fails the same way.
 public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
@@ -8,6 +8,10 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
     public var serverErrorRate: Double = 0
     /// 500 with the bare text "Internal Server Error".
     public var bareErrorRate: Double = 0
+    /// 429 with Autotask's thread-limit message, as when other integrations of
+    /// the same API user hold its 3 threads of the endpoint (counted as a
+    /// thread-limit refusal; the call is not counted against the hourly budget).
+    public var throttleRate: Double = 0
     /// No answer for `hangMilliseconds` (a client time-out), then 504.
     public var hangRate: Double = 0
     public var hangMilliseconds: Int = 120_000
@@ -39,6 +43,7 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
             switch key {
             case "5xx": serverErrorRate = try rate()
             case "ise", "500": bareErrorRate = try rate()
+            case "429", "throttle": throttleRate = try rate()
             case "hang", "timeout": hangRate = try rate()
             case "hangfor": hangMilliseconds = try millis()
             case "lost": lostAnswerRate = try rate()
@@ -47,13 +52,13 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
             case "seed":
                 guard let s = UInt64(value) else { throw FaultSpecError(text: "seed needs a whole number") }
                 seed = s
-            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, hang, hangFor, lost, latency, outage, seed)")
+            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, 429, hang, hangFor, lost, latency, outage, seed)")
             }
         }
     }
 
     public var description: String {
-        "5xx=\(serverErrorRate),ise=\(bareErrorRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,lost=\(lostAnswerRate),latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
+        "5xx=\(serverErrorRate),ise=\(bareErrorRate),429=\(throttleRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,lost=\(lostAnswerRate),latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
     }
 }
 

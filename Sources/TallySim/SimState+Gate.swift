@@ -42,7 +42,10 @@ extension SimState {
     func admit(
         userName: String?, secret: String?, integrationCode: String?, zone: Int?, entity: String, endpoint: String, now: Date = Date()
     ) -> GateResult {
-        if faults.outage { return .refused(.errors(503, SimText.serviceUnavailable)) }
+        if faults.outage {
+            faultsInjected["outage", default: 0] += 1
+            return .refused(.errors(503, SimText.serviceUnavailable))
+        }
         guard let userName, let databaseName = userIndex[userName.lowercased()], let database = databases[databaseName],
               let user = database.spec.users.first(where: { $0.userName.lowercased() == userName.lowercased() })
         else {
@@ -57,7 +60,9 @@ extension SimState {
             return .refused(.errors(403, SimText.noPermission(entity)))
         }
         let key = "\(user.userName.lowercased()) \(endpoint)"
-        if inFlight[key, default: 0] >= 3 {
+        let throttled = inFlight[key, default: 0] < 3 && random.chance(faults.throttleRate)
+        if throttled { faultsInjected["429", default: 0] += 1 }
+        if inFlight[key, default: 0] >= 3 || throttled {
             refusals["threadLimit", default: 0] += 1
             return .refused(.errors(429, SimText.threadLimit))
         }
@@ -87,6 +92,12 @@ extension SimState {
             : random.chance(faults.serverErrorRate) ? .serverError
             : random.chance(faults.lostAnswerRate) ? .lostAnswer(milliseconds: faults.hangMilliseconds)
             : .none
+        switch fault {
+        case .hang: faultsInjected["hang", default: 0] += 1
+        case .bare: faultsInjected["ise", default: 0] += 1
+        case .serverError: faultsInjected["5xx", default: 0] += 1
+        case .none, .lostAnswer: break
+        }
         return .admitted(Admission(
             database: databaseName, userName: user.userName, zone: database.spec.zone, concurrencyKey: key,
             delayMilliseconds: delay, fault: fault))
@@ -99,7 +110,10 @@ extension SimState {
 
     /// `zoneInformation?user=`: exempt from limits and credentials.
     func zoneInformation(user: String?, host: String) -> SimResponse {
-        if faults.outage { return .errors(503, SimText.serviceUnavailable) }
+        if faults.outage {
+            faultsInjected["outage", default: 0] += 1
+            return .errors(503, SimText.serviceUnavailable)
+        }
         guard let user, let name = userIndex[user.lowercased()], let database = databases[name] else {
             return .errors(500, SimText.zoneUnknown)
         }

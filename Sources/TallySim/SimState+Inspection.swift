@@ -19,6 +19,8 @@ public struct SimStatistics: Sendable, Codable {
     public var refusals: [String: Int]
     /// database → calls slowed down for being past half of the hourly budget.
     public var budgetSlowed: [String: Int]
+    /// Fault (`5xx`, `ise`, `429`, `hang`, `lost`, `outage`) → calls it was injected into.
+    public var faultsInjected: [String: Int]
 }
 
 extension SimState {
@@ -35,6 +37,11 @@ extension SimState {
         }
     }
 
+    /// Counts a fault the routes applied (a lost answer is decided at admission but applies to writes only).
+    func noteFault(_ name: String) {
+        faultsInjected[name, default: 0] += 1
+    }
+
     public func adjustments(database: String) -> [SimAdjustment]? {
         databases[database]?.adjustments
     }
@@ -43,7 +50,8 @@ extension SimState {
         let now = Date()
         var usage: [String: Int] = [:]
         for name in databases.keys { usage[name] = usedThisHour(name, now: now) }
-        return SimStatistics(requests: requestCounts, maxConcurrency: maxInFlight, hourlyUsage: usage, refusals: refusals, budgetSlowed: budgetSlowed)
+        return SimStatistics(requests: requestCounts, maxConcurrency: maxInFlight, hourlyUsage: usage, refusals: refusals, budgetSlowed: budgetSlowed,
+            faultsInjected: faultsInjected)
     }
 
     /// The world as it stands now (adjustments included), e.g. to save and reload.

@@ -28,6 +28,7 @@ public actor SimState {
     var maxInFlight: [String: Int] = [:]
     var refusals: [String: Int] = [:]
     var budgetSlowed: [String: Int] = [:]
+    var faultsInjected: [String: Int] = [:]
 
     public init(world: SimWorld = SimWorld(), hourlyBudget: Int = 10_000, budgetLatencyMilliseconds: Int = 500, faults: FaultSpec = FaultSpec()) {
         defaultHourlyBudget = hourlyBudget
@@ -62,6 +63,7 @@ public actor SimState {
         maxInFlight = [:]
         refusals = [:]
         budgetSlowed = [:]
+        faultsInjected = [:]
         for name in databases.keys { databases[name]?.window = [] }
     }
 

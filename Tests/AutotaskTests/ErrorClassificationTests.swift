@@ -92,6 +92,11 @@ struct ErrorClassificationTests {
             let unavailable = await Fixture.autotaskError { _ = try await at.services() }
             #expect(unavailable?.reason == .serverError && unavailable?.isTransient == true && unavailable?.status == 503)
 
+            await f.state.setFaults(try FaultSpec(parsing: "429=1"))
+            let throttled = await Fixture.autotaskError { _ = try await at.services() }
+            #expect(throttled?.reason == .threadLimit && throttled?.isTransient == true && throttled?.status == 429)
+            #expect(await f.state.statistics().faultsInjected["429", default: 0] >= 1)
+
             await f.state.setFaults(try FaultSpec(parsing: "hang=1,hangFor=2500"))
             let impatient = AutotaskClient(configuration: AutotaskConfiguration(
                 zoneLookupURL: URL(string: f.simulator.lookupURL)!, requestTimeout: .milliseconds(500)))

@@ -38,6 +38,7 @@ struct SimulatorPartsTests {
         let spec = try FaultSpec(parsing: "5xx=0.1, ise=0.05,hang=0.01,hangFor=2s,latency=30ms,outage=off,seed=9")
         #expect(spec.serverErrorRate == 0.1 && spec.bareErrorRate == 0.05 && spec.hangRate == 0.01)
         #expect(spec.hangMilliseconds == 2000 && spec.latencyMilliseconds == 30 && !spec.outage && spec.seed == 9)
+        #expect(try FaultSpec(parsing: "429=0.25").throttleRate == 0.25)
         #expect(throws: FaultSpecError.self) { try FaultSpec(parsing: "5xx=2") }
         #expect(throws: FaultSpecError.self) { try FaultSpec(parsing: "bogus=1") }
     }

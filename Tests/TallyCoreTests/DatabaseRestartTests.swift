@@ -7,11 +7,12 @@ import Testing
 import Glibc
 #endif
 
-/// `pg_ctl restart -m fast` in the middle of a run: workers reconnect by
-/// themselves and finish; nothing is lost and nothing is doubled.
+/// `pg_ctl restart -m fast` in the middle of a run (issue 9, scenario 2):
+/// workers and the scheduler reconnect by themselves and finish; nothing is
+/// lost and nothing is doubled.
 @Suite(.serialized)
 struct DatabaseRestartTests {
-    @Test func workersFinishARunAcrossADatabaseRestart() async throws {
+    @Test func workersAndTheSchedulerFinishAcrossADatabaseRestart() async throws {
         guard let pgCtl = ProcessInfo.processInfo.environment["TALLY_PG_CTL"] else {
             Issue.record("TALLY_PG_CTL is not set: run the tests with scripts/with-postgres (make test)")
             return
@@ -20,6 +21,7 @@ struct DatabaseRestartTests {
             let needed = try await fixture.mismatches().count
             await fixture.simulator.state.setFaults(try FaultSpec(parsing: "latency=100"))
             let workers = try fixture.startWorkers(2, arguments: ["--concurrency", "4", "--batch-size", "10", "--lease-seconds", "5"])
+            let scheduler = try WorkerProcess(fixture.configuration, command: "scheduler", arguments: ["--tick-seconds", "0.2"])
             _ = try await fixture.syncNowAll()
             try await Task.sleep(for: .milliseconds(700))
             let doneBefore = try await Fixtures.count(
@@ -41,6 +43,25 @@ struct DatabaseRestartTests {
             #expect(try await after.mismatches() == [])
             #expect(await fixture.tallyAdjustments().count == needed, "no change posted twice")
             #expect(workers.allSatisfy { $0.process.isRunning }, "workers survived the restart")
+
+            // The scheduler reconnected too: a tenant that becomes due now gets its run, and the workers work it.
+            let tenant = fixture.tenantIDs[0]
+            try await connection.execute("""
+                UPDATE tenants SET schedule_kind = 'daily', time_zone = 'UTC',
+                       schedule_time = (now() AT TIME ZONE 'UTC' - interval '1 second')::time
+                WHERE tenant_id = \(tenant)
+                """)
+            #expect(try await Fixtures.waitFor("""
+                SELECT count(*)::int AS n FROM runs WHERE tenant_id = \(tenant) AND trigger = 'daily'
+                """, toBe: 1, on: connection, timeout: .seconds(60)), "\(scheduler.log)")
+            #expect(try await Fixtures.waitFor("""
+                SELECT count(*)::int AS n FROM results r JOIN runs USING (tenant_id, run_id)
+                WHERE r.tenant_id = \(tenant) AND runs.trigger = 'daily' AND r.outcome = 'succeeded'
+                """, toBe: 40, on: connection, timeout: .seconds(60)))
+            #expect(scheduler.process.isRunning, "the scheduler survived the restart")
+            #expect(scheduler.log.contains("scheduler tick failed; retrying"), "the restart reached the scheduler")
+            scheduler.signal(SIGTERM)
+            #expect(await scheduler.waitForExit(timeout: .seconds(10)) == 0)
             await workers.stopAll()
         }
     }

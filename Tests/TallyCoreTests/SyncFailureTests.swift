@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import TallyCore
 import TallySim
+import TestSupport
 import Testing
 
 /// Each way a sync can go wrong ends with a result that says what to fix.
@@ -79,23 +80,35 @@ struct SyncFailureTests {
         }
     }
 
+    /// Issue 9, scenario 3 (short form): 20 % of Autotask calls fail
+    /// transiently — 503s, bare 500s, 429 thread-limit answers, calls that hang
+    /// until a 504, and writes applied whose answer is lost — and every job
+    /// still succeeds, with each contract at its usage and no change posted twice.
     @Test func transientServerErrorsAreRetriedToSuccess() async throws {
-        try await SyncFixture.with(tenants: 2, organizations: 10) { fixture in
-            await fixture.simulator.state.setFaults(try FaultSpec(parsing: "ise=0.3,seed=5"))
-            let workers = try fixture.startWorkers(2)
+        try await SyncFixture.with(tenants: 3, organizations: 20) { fixture in
+            let state = fixture.simulator.state
+            try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: fixture.tenantIDs, simulator: state, on: fixture.connection)
+            let needed = try await AdjustmentAudit.neededChanges(tenantIDs: fixture.tenantIDs, simulator: state, on: fixture.connection)
+            await state.setFaults(try FaultSpec(parsing: "5xx=0.04,ise=0.04,429=0.04,hang=0.04,lost=0.04,hangFor=1s,seed=5"))
+            let workers = try fixture.startWorkers(2, arguments: ["--concurrency", "4", "--batch-size", "10", "--retry-base-seconds", "0.2"])
             _ = try await fixture.syncNowAll()
             #expect(try await fixture.waitForQuietQueue())
+            let injected = await state.statistics().faultsInjected
+            await state.setFaults(FaultSpec())
             let outcomes = try await fixture.connection.query(
                 "SELECT outcome, reason_code, message, attempts FROM results WHERE outcome <> 'succeeded' LIMIT 5")
             for row in outcomes {
                 Issue.record("\(try row.decode("outcome", as: String.self)) \(try row.decode("reason_code", as: String?.self) ?? "") \(try row.decode("message", as: String.self)) after \(try row.decode("attempts", as: Int.self))")
             }
             #expect(try await Fixtures.count(
-                "SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: fixture.connection) == 40)
+                "SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: fixture.connection) == 120)
             #expect(try await Fixtures.count(
                 "SELECT count(*)::int AS n FROM results WHERE attempts > 1", on: fixture.connection) > 0, "some jobs were retried")
-            await fixture.simulator.state.setFaults(FaultSpec())
-            #expect(try await fixture.mismatches() == [])
+            for fault in ["5xx", "ise", "429", "hang", "lost"] {
+                #expect(injected[fault, default: 0] > 0, "\(fault) was injected: \(injected)")
+            }
+            let audit = try await AdjustmentAudit.audit(tenantIDs: fixture.tenantIDs, needed: needed, simulator: state, on: fixture.connection)
+            #expect(audit.lost == 0 && audit.doubled == 0, "\(audit); faults \(injected)")
             await workers.stopAll()
         }
     }

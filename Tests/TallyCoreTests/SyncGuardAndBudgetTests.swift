@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import TallyCore
+import TestSupport
 import Testing
 
 @Suite(.serialized)
@@ -55,28 +56,84 @@ struct SyncGuardAndBudgetTests {
         }
     }
 
+    /// Issue 9, scenario 5: a tenant's budget runs out in the middle of its
+    /// run. Its remaining jobs defer (no attempt used, no result), the other
+    /// tenant's run finishes, and when the hour has passed (moved back here:
+    /// its request counts and its jobs' due times an hour earlier) it resumes
+    /// and finishes, each change written once.
     @Test func aSpentBudgetDefersOnlyThatTenant() async throws {
-        try await SyncFixture.with(tenants: 2, organizations: 5) { fixture in
+        try await SyncFixture.with(tenants: 2, organizations: 20) { fixture in
             let connection = fixture.connection
+            let state = fixture.simulator.state
             let (poor, rich) = (fixture.tenantIDs[0], fixture.tenantIDs[1])
-            try await connection.execute("UPDATE tenants SET hourly_request_budget = 2 WHERE tenant_id = \(poor)")
+            try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
+            let needed = try await AdjustmentAudit.neededChanges(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
+            // 40 changes each: three batches read (3 requests each), then about a dozen writes fit.
+            try await connection.execute("UPDATE tenants SET hourly_request_budget = 20 WHERE tenant_id = \(poor)")
             let workers = try fixture.startWorkers(1)
             _ = try await fixture.syncNowAll()
             #expect(try await Fixtures.waitFor("""
                 SELECT count(*)::int AS n FROM results WHERE tenant_id = \(rich) AND outcome = 'succeeded'
-                """, toBe: 10, on: connection, timeout: .seconds(60)))
-            #expect(try await Fixtures.waitFor("""
+                """, toBe: 40, on: connection, timeout: .seconds(60)))
+            #expect(try await TestDatabase.waitUntil(timeout: .seconds(30)) {
+                try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE tenant_id = \(poor) AND state = 'running'", on: connection) == 0
+            })
+            let done = try await Fixtures.count("""
+                SELECT count(*)::int AS n FROM results WHERE tenant_id = \(poor) AND outcome = 'succeeded'
+                """, on: connection)
+            let deferred = try await Fixtures.count("""
                 SELECT count(*)::int AS n FROM jobs
                 WHERE tenant_id = \(poor) AND state = 'queued' AND deferred_reason LIKE '%request budget is spent%'
                   AND run_at > now() AND attempts = 0
-                """, toBe: 10, on: connection, timeout: .seconds(30)))
-            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE tenant_id = \(poor)", on: connection) == 0)
+                """, on: connection)
+            #expect(done > 0 && done < 40, "the budget ran out mid-run: \(done) of 40 done")
+            let states = try await connection.query("""
+                SELECT line || ' ×' || count(*) AS line FROM (
+                    SELECT state || ' attempts ' || attempts || ' due in ' || round(extract(epoch FROM run_at - now())) || ' s: '
+                           || coalesce(deferred_reason, last_error, '') AS line
+                    FROM jobs WHERE tenant_id = \(poor) AND state <> 'succeeded') j GROUP BY line
+                """).map { try $0.decode("line", as: String.self) }
+            #expect(done + deferred == 40, "the rest deferred without using an attempt: \(deferred); \(states)")
+            #expect(try await Fixtures.count("""
+                SELECT count(*)::int AS n FROM results WHERE tenant_id = \(poor) AND outcome <> 'succeeded'
+                """, on: connection) == 0, "no deferred job ended")
+            let used = try await RequestBudget.usage(tenantID: poor, on: connection).used
+            #expect(used <= 20 + 3 * 3, "at most one step per task (cap 3) past the budget: \(used)")
 
-            // The budget returns: the deferred jobs run and finish.
-            try await connection.execute("UPDATE tenants SET hourly_request_budget = 5000 WHERE tenant_id = \(poor)")
-            try await connection.execute("UPDATE jobs SET run_at = now() WHERE tenant_id = \(poor) AND state = 'queued'")
-            #expect(try await fixture.waitForQuietQueue())
-            #expect(try await fixture.mismatches() == [])
+            // Hours pass (each moved back here): the counted minutes leave the
+            // window and the deferred jobs come due; each hour's budget takes
+            // about a dozen more changes, until the run is done.
+            var hours = 0
+            while try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: connection) > 0,
+                  hours < 30 {
+                hours += 1
+                try await connection.execute("""
+                    UPDATE autotask_request_counts SET minute = minute - interval '61 minutes' WHERE tenant_id = \(poor)
+                    """)
+                try await connection.execute("""
+                    UPDATE jobs SET run_at = run_at - interval '61 minutes' WHERE tenant_id = \(poor) AND state = 'queued'
+                    """)
+                try await Task.sleep(for: .milliseconds(500))
+                _ = try await TestDatabase.waitUntil(timeout: .seconds(10)) {
+                    try await Fixtures.count("""
+                        SELECT count(*)::int AS n FROM jobs WHERE tenant_id = \(poor)
+                          AND (state = 'running' OR (state = 'queued' AND run_at <= now()))
+                        """, on: connection) == 0
+                }
+            }
+            let finished = try await fixture.waitForQuietQueue()
+            let left = try await connection.query("""
+                SELECT line || ' ×' || count(*) AS line FROM (
+                    SELECT state || ' attempts ' || attempts || ' due in ' || round(extract(epoch FROM run_at - now())) || ' s: '
+                           || coalesce(deferred_reason, last_error, '') AS line
+                    FROM jobs WHERE tenant_id = \(poor) AND state <> 'succeeded') j GROUP BY line
+                """).map { try $0.decode("line", as: String.self) }
+            #expect(finished, "after \(hours) hours: \(left)")
+            #expect(try await Fixtures.count("""
+                SELECT count(*)::int AS n FROM results WHERE tenant_id = \(poor) AND outcome = 'succeeded'
+                """, on: connection) == 40)
+            let audit = try await AdjustmentAudit.audit(tenantIDs: fixture.tenantIDs, needed: needed, simulator: state, on: connection)
+            #expect(audit.lost == 0 && audit.doubled == 0, "\(audit)")
             await workers.stopAll()
         }
     }

@@ -17,6 +17,7 @@ struct ContractServiceWriter {
     func write(_ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan) async throws -> SyncPlan {
         let tenantID = batch.tenant.tenantID
         let lockName = "tally contract service \(tenantID):\(key.contractID):\(key.serviceID)"
+        await services.meter.flushIfDue()
         return try await services.pool.withConnection { connection in
             // The budget is read after the lock is granted (a lock may be waited for).
             let locked = try await connection.query("""

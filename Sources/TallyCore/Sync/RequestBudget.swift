@@ -30,6 +30,7 @@ public enum RequestBudget {
     public static func check(
         tenantID: Int64, budget: Int, planned: Int, meter: RequestMeter, on connection: Connection
     ) async throws {
+        await meter.flushIfDue()
         var usage = try await usage(tenantID: tenantID, on: connection)
         usage.used += meter.unwritten(tenantID: tenantID)
         try enforce(usage, budget: budget, planned: planned)

@@ -50,6 +50,18 @@ public final class RequestMeter: Sendable {
         pending.withLockedValue { $0.requests[tenantID]?.requests ?? 0 }
     }
 
+    /// Writes the counts not yet written when the last write is a flush
+    /// interval old. Budget checks call it first: `record` flushes only when a
+    /// request is made, so a process whose tenants' budgets are all spent makes
+    /// none, and would otherwise keep its last counts unwritten — added to the
+    /// window by `unwritten` for ever, so that the budget never came back.
+    public func flushIfDue() async {
+        let due = pending.withLockedValue { state in
+            !state.flushing && !state.requests.isEmpty && ContinuousClock.now - state.lastFlush >= Self.flushInterval
+        }
+        if due { await flush() }
+    }
+
     /// Writes the counts not yet written, in one statement.
     public func flush() async {
         let taken = pending.withLockedValue { state -> [Int64: (requests: Int, errors: Int)]? in

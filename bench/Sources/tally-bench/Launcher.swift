@@ -9,7 +9,11 @@ struct Launcher {
         self.binDirectory = binDirectory
     }
 
-    func launch(_ program: String, _ arguments: [String], environment extra: [String: String] = [:], quiet: Bool = false) throws -> Process {
+    /// `log`: where the program's standard output and error go (default: the benchmark's own).
+    func launch(
+        _ program: String, _ arguments: [String], environment extra: [String: String] = [:], quiet: Bool = false,
+        log: FileHandle? = nil
+    ) throws -> Process {
         let process = Process()
         let local = binDirectory.appendingPathComponent(program)
         if FileManager.default.isExecutableFile(atPath: local.path) {
@@ -24,6 +28,10 @@ struct Launcher {
         environment.merge(extra) { _, new in new }
         process.environment = environment
         if quiet { process.standardOutput = FileHandle.nullDevice }
+        if let log {
+            process.standardOutput = log
+            process.standardError = log
+        }
         try process.run()
         return process
     }

@@ -37,11 +37,24 @@ if arguments.first == "e2e" {
         exit(1)
     }
 }
+if arguments.first == "chaos" {
+    guard let options = ChaosBenchmark.parse(arguments.dropFirst()) else {
+        FileHandle.standardError.write(Data("usage: tally-bench chaos [--scenarios 1,2,…,8] [--soak-minutes 60] [--soak-concurrency 200] [--sample-seconds 15] [--concurrency 16]\n".utf8))
+        exit(64)
+    }
+    do {
+        exit(try await ChaosBenchmark(options: options).run() ? 0 : 1)
+    } catch {
+        FileHandle.standardError.write(Data("tally-bench: \(error)\n".utf8))
+        exit(1)
+    }
+}
 let usage = """
     usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N]
            tally-bench scheduler [--tenants N] [--organizations N]
            tally-bench dashboard [--tenants N] [--organizations N] [--repeat N]
            tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]
+           tally-bench chaos [--scenarios 1,2,…,8] [--soak-minutes 60] [--soak-concurrency 200] [--sample-seconds 15] [--concurrency 16]
            tally-bench print-claim   (the claim as PREPARE and EXPLAIN ANALYZE EXECUTE, for psql)
 
     """
