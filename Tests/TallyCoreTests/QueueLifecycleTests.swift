@@ -72,10 +72,9 @@ struct QueueLifecycleTests {
             #expect(try await JobQueue.cancel(tenantID: tenant, jobID: longID, on: db) == .requested)
             #expect(try await Fixtures.waitFor(
                 "SELECT count(*)::int AS n FROM jobs WHERE unique_key = 'long' AND state = 'cancelled'", toBe: 1, on: db,
-                // NOTIFY tally_cancel reaches it at once; if the worker's listener was not yet
-                // listening (a loaded machine, a worker just started), the lease renewal
-                // (every 10 s here) carries the request.
-                timeout: .seconds(15)), "\(worker.log)")
+                // NOTIFY tally_cancel reaches it at once: a worker claims only once it listens.
+                // Under 5 s, so not the lease renewal (every 10 s here), which also carries it.
+                timeout: .seconds(5)), "\(worker.log)")
             worker.signal(SIGTERM)
             #expect(await worker.waitForExit() == 0)
         }

@@ -13,6 +13,7 @@ extension Worker {
                 let connection = try await Connection.connect(listenerConfiguration)
                 try await connection.listen("tally_jobs")
                 try await connection.listen("tally_cancel")
+                listening.signalAll()
                 if failures > 0 { wake.signalAll() }
                 failures = 0
                 while !Task.isCancelled {

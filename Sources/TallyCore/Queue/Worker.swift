@@ -17,6 +17,8 @@ public final class Worker: Service, Sendable {
     let configuration: WorkerConfiguration
     let logger: Logger
     let wake = WakeSignal()
+    /// Signalled once the listener is listening (its only waiter is `run`).
+    let listening = WakeSignal()
     let lifecycle = NIOLockedValueBox(Lifecycle())
     let inFlight = InFlightJobs()
 
@@ -51,6 +53,10 @@ public final class Worker: Service, Sendable {
                 await withTaskGroup(of: Void.self) { background in
                     background.addTask { await self.listen() }
                     background.addTask { await self.maintain() }
+                    // Claim once NOTIFY reaches this worker, so a cancel or a new job sent
+                    // right after start is not missed; a listener that cannot connect
+                    // delays claiming by 5 s at most (polling covers for it).
+                    await listening.wait(timeout: .seconds(5))
                     await withTaskGroup(of: Void.self) { tasks in
                         for task in 0..<configuration.concurrency {
                             tasks.addTask { await self.taskLoop(task) }
@@ -81,6 +87,7 @@ public final class Worker: Service, Sendable {
             return !state.stopping
         }
         wake.signalAll()
+        listening.signalAll()
         if first {
             logger.info("shutting down: no new claims; in-flight jobs have \(grace) to finish")
             Task { try? await self.pool.withConnection { try await JobQueue.markStopping(worker: self.id, on: $0) } }
