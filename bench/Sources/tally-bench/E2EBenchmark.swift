@@ -48,7 +48,7 @@ struct E2EBenchmark {
         let keyText = SecretKey.generate()
         let tenantIDs = try await SimulatedTenants.onboard(
             count: options.tenants, organizations: options.organizations, secretKey: try SecretKey(base64: keyText), on: db)
-        try await makeEverySyncAChange(tenantIDs, simulator: simulator, on: db)
+        try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: tenantIDs, simulator: simulator.state, on: db)
         try await db.execute("UPDATE tenants SET concurrency_cap = \(cap)")
         await simulator.state.setFaults(try FaultSpec(parsing: "latency=\(latency)"))
 
@@ -97,21 +97,6 @@ struct E2EBenchmark {
         let steadyRequests = await simulator.state.statistics().requests.values.flatMap(\.values).reduce(0, +)
         print(String(format: "               steady state (no change): %d syncs in %.2f s = %.0f syncs/s; %d requests = %.3f per sync",
                      syncs, steadySeconds, Double(syncs) / steadySeconds, steadyRequests, Double(steadyRequests) / Double(syncs)))
-    }
-
-    /// Usage one above the units each contract holds, so every sync writes once.
-    private func makeEverySyncAChange(_ tenantIDs: [Int64], simulator: RunningSimulator, on db: Connection) async throws {
-        for (index, tenantID) in tenantIDs.enumerated() {
-            let base = (index + 1) * 1_000_000
-            let units = await simulator.state.units(database: "db\(index + 1)") ?? []
-            let organizations = units.map { Int64($0.contractID - base - 100_000) }
-            let products = units.map { $0.serviceID == base + 1 ? "edr" : "m365" }
-            try await db.execute("""
-                UPDATE usage u SET units = n.units + 1
-                FROM unnest(\(organizations)::bigint[], \(products)::text[], \(units.map(\.units))::int[]) AS n (organization_id, product, units)
-                WHERE u.tenant_id = \(tenantID) AND u.organization_id = n.organization_id AND u.product = n.product
-                """)
-        }
     }
 
     private func count(_ sql: SQL, on db: Connection) async throws -> Int {
