@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,21 +14,8 @@ extension ChaosBenchmark {
         var figures = ChaosFigures("6 three schedulers with kills")
         let db = try await connection()
         try await db.executeScript("TRUNCATE tenants CASCADE", name: "reset")
-        let hour = try await db.query("SELECT extract(hour FROM now() AT TIME ZONE 'UTC')::int AS h")[0].decode("h", as: Int.self)
-        let zone = (1...22).contains(hour) ? "UTC" : "Asia/Tokyo"  // today's next minutes, not tomorrow's
-        try await db.execute("""
-            INSERT INTO tenants (slug, name, autotask_username, autotask_integration_code, time_zone, created_at, schedule_time)
-            SELECT 'chaos-' || g, 'Chaos ' || g, 'api' || g, 'CODE', \(zone),
-                   CASE WHEN g <= 400 THEN now() - interval '2 days' ELSE now() END,
-                   CASE WHEN g <= 400 THEN (now() AT TIME ZONE \(zone) - interval '1 minute')::time
-                        ELSE (now() AT TIME ZONE \(zone) + (g - 400) * interval '100 milliseconds' + interval '5 seconds')::time END
-            FROM generate_series(1, 1000) g
-            """)
-        try await db.execute("""
-            INSERT INTO organizations (tenant_id, organization_id, name)
-            SELECT tenant_id, g, 'Organization ' || g FROM tenants, generate_series(1, 3) g
-            """)
-        try await db.execute("INSERT INTO service_mappings (tenant_id, product, service_id) SELECT tenant_id, product, 1 FROM tenants, products")
+        try await SchedulerChaos.addTenants(
+            count: 1000, overdue: 400, spacingMilliseconds: 100, leadMilliseconds: 5000, prefix: "chaos", on: db)
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("tally-chaos-schedulers-\(UUID().uuidString).log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -47,12 +35,7 @@ extension ChaosBenchmark {
         func count(_ sql: SQL) async throws -> Int { try await db.query(sql)[0].decode("n", as: Int.self) }
         let runs = try await count("SELECT count(*)::int AS n FROM runs")
         let tenantsWithRuns = try await count("SELECT count(DISTINCT tenant_id)::int AS n FROM runs")
-        let wrong = try await count("""
-            SELECT count(*)::int AS n FROM runs r JOIN tenants t USING (tenant_id)
-            WHERE r.due_at <> ((now() AT TIME ZONE t.time_zone)::date + t.schedule_time) AT TIME ZONE t.time_zone
-               OR r.job_count <> 6
-               OR (SELECT count(*) FROM jobs j WHERE j.tenant_id = r.tenant_id AND j.run_id = r.run_id) <> 6
-            """)
+        let wrong = try await SchedulerChaos.misplacedRuns(on: db)
         let jobs = try await count("SELECT count(*)::int AS n FROM jobs")
         figures.jobs = jobs
         figures.require(runs == 1000 && tenantsWithRuns == 1000, "one run per tenant: \(runs) runs for \(tenantsWithRuns) tenants")
