@@ -51,6 +51,11 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("retry-base-seconds"), help: "First retry delay of a transient failure; doubles each attempt.")
     var retryBaseSeconds = 2.0
 
+    @Option(
+        name: .customLong("database-connections"),
+        help: "Connections to PostgreSQL this worker's tasks share (default: --concurrency + 2, at most 16).")
+    var databaseConnections: Int?
+
     @Option(name: .customLong("retention-hours"), help: "Finished jobs are deleted after this long; results are kept.")
     var retentionHours = 168.0
 
@@ -62,6 +67,9 @@ struct WorkerCommand: AsyncParsableCommand {
         _ = try LogSettings.fromEnvironment()
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (1...500).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 500") }
+        if let databaseConnections, !(1...1000).contains(databaseConnections) {
+            throw ValidationError("--database-connections must be between 1 and 1000")
+        }
         guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
         guard pollSeconds > 0, graceSeconds >= 0, retryBaseSeconds > 0, retentionHours > 0 else {
             throw ValidationError("--poll-seconds, --retry-base-seconds and --retention-hours must be positive; --grace-seconds not negative")
@@ -116,8 +124,9 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration.retention = .seconds(Int64(retentionHours * 3600))
             configuration.kinds = kinds.map(Self.parseKinds)
             let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally worker")
-            // A sync task may hold a second connection (its write lock) while its requests are counted.
-            let pool = ConnectionPool(configuration: database, maximumConnections: 2 * concurrency + 2)
+            // A task holds a connection only for a statement or a short transaction, never
+            // across an Autotask request, so a few serve many tasks (and each costs a thread here).
+            let pool = ConnectionPool(configuration: database, maximumConnections: databaseConnections ?? min(concurrency + 2, 16))
             let meter = RequestMeter(pool: pool, logger: logger)
             let client = AutotaskClient(
                 configuration: AutotaskConfiguration(

@@ -3,10 +3,10 @@ import Foundation
 import Postgres
 
 /// Posts one adjustment so that a contract service ends at its target, and
-/// never twice: it holds an advisory lock on (tenant, contract, service)
-/// while it writes, marks the write as under way before posting (see
-/// `contract_service_writes` in sql/003), and re-reads the units first when
-/// another job wrote there since this batch read Autotask.
+/// never twice: it holds the service's lock (`ContractServiceLocks`, no
+/// connection of its own) while it writes, marks the write as under way
+/// before posting (see `contract_service_writes` in sql/003), and re-reads
+/// the units first when another job wrote there since this batch read Autotask.
 struct ContractServiceWriter {
     let batch: SyncBatch
     let services: SyncServices
@@ -16,59 +16,57 @@ struct ContractServiceWriter {
     /// `decide` turns the units in force into a plan; it is asked again after a re-read.
     func write(_ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan) async throws -> SyncPlan {
         let tenantID = batch.tenant.tenantID
-        let lockName = "tally contract service \(tenantID):\(key.contractID):\(key.serviceID)"
         await services.meter.flushIfDue()
-        return try await services.pool.withConnection { connection in
-            // The budget is read after the lock is granted (a lock may be waited for).
-            let locked = try await connection.query("""
-                WITH lock AS (SELECT pg_advisory_lock(hashtextextended(\(lockName), 0)))
-                SELECT \(fragment: RequestBudget.usageColumns(tenantID: tenantID)) FROM lock
-                """, name: "lock contract service")
-            do {
-                let usage = RequestBudget.Usage(
-                    used: try locked[0].decode("used", as: Int.self) + services.meter.unwritten(tenantID: tenantID),
-                    freesAt: try locked[0].decode("frees_at"))
-                try RequestBudget.enforce(usage, budget: batch.tenant.hourlyRequestBudget, planned: 1)
-                let result = try await writeLocked(key, plan: plan, decide: decide, on: connection)
-                try await connection.execute("SELECT pg_advisory_unlock(hashtextextended(\(lockName), 0))", name: "unlock contract service")
-                return result
-            } catch {
-                _ = try? await connection.execute(
-                    "SELECT pg_advisory_unlock(hashtextextended(\(lockName), 0))", name: "unlock contract service")
-                throw error
-            }
+        return try await services.locks.withLock("tally contract service \(tenantID):\(key.contractID):\(key.serviceID)") {
+            try await writeLocked(key, plan: plan, decide: decide)
         }
     }
 
     private func writeLocked(
-        _ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan, on connection: Connection
+        _ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan
     ) async throws -> SyncPlan {
         let tenant = batch.tenant
-        let intent = try await connection.query("""
-            WITH held AS (
-                SELECT 1 FROM jobs
-                WHERE tenant_id = \(tenant.tenantID) AND job_id = \(job.jobID) AND worker_id = \(workerID)
-                  AND state = 'running' AND lease_expires_at > now()
-            ),
-            previous AS (
-                SELECT written_at FROM contract_service_writes
-                WHERE tenant_id = \(tenant.tenantID) AND contract_id = \(key.contractID) AND service_id = \(key.serviceID)
-            ),
-            marked AS (
-                INSERT INTO contract_service_writes (tenant_id, contract_id, service_id, job_id, written_at)
-                SELECT \(tenant.tenantID), \(key.contractID), \(key.serviceID), \(job.jobID), 'infinity' FROM held
-                ON CONFLICT (tenant_id, contract_id, service_id) DO UPDATE SET job_id = EXCLUDED.job_id, written_at = 'infinity'
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM marked)::int AS held, (SELECT written_at FROM previous) AS previous
-            """, name: "mark contract service write")
-        guard try intent[0].decode("held", as: Int.self) == 1 else {
+        // The budget is read once the lock is held (it may have been waited for);
+        // the write is marked only when the budget has room for it.
+        let unwritten = services.meter.unwritten(tenantID: tenant.tenantID)
+        let intent = try await services.pool.withConnection { connection in
+            try await connection.query("""
+                WITH budget AS (SELECT \(fragment: RequestBudget.usageColumns(tenantID: tenant.tenantID))),
+                held AS (
+                    SELECT 1 FROM jobs
+                    WHERE tenant_id = \(tenant.tenantID) AND job_id = \(job.jobID) AND worker_id = \(workerID)
+                      AND state = 'running' AND lease_expires_at > now()
+                ),
+                previous AS (
+                    SELECT written_at FROM contract_service_writes
+                    WHERE tenant_id = \(tenant.tenantID) AND contract_id = \(key.contractID) AND service_id = \(key.serviceID)
+                ),
+                marked AS (
+                    INSERT INTO contract_service_writes (tenant_id, contract_id, service_id, job_id, written_at)
+                    SELECT \(tenant.tenantID), \(key.contractID), \(key.serviceID), \(job.jobID), 'infinity' FROM held, budget
+                    WHERE budget.used + \(unwritten) + 1 <= \(tenant.hourlyRequestBudget)
+                    ON CONFLICT (tenant_id, contract_id, service_id) DO UPDATE SET job_id = EXCLUDED.job_id, written_at = 'infinity'
+                    RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM held)::int AS held, (SELECT count(*) FROM marked)::int AS marked,
+                       (SELECT written_at FROM previous) AS previous, budget.used, budget.frees_at
+                FROM budget
+                """, name: "mark contract service write")[0]
+        }
+        guard try intent.decode("held", as: Int.self) == 1 else {
             throw JobFailure.transient("the job's lease ran out before it could write; it will run again")
         }
+        if try intent.decode("marked", as: Int.self) == 0 {
+            let usage = RequestBudget.Usage(used: try intent.decode("used", as: Int.self) + unwritten, freesAt: try intent.decode("frees_at"))
+            try RequestBudget.enforce(usage, budget: tenant.hourlyRequestBudget, planned: 1)
+            throw JobFailure.transient("the write could not be marked as under way; it will run again")
+        }
         var plan = plan
-        if let previous: Date = try intent[0].decode("previous"), previous >= tenant.readAt {
-            try await RequestBudget.check(
-                tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 2, meter: services.meter, on: connection)
+        if let previous: Date = try intent.decode("previous"), previous >= tenant.readAt {
+            try await services.pool.withConnection { connection in
+                try await RequestBudget.check(
+                    tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 2, meter: services.meter, on: connection)
+            }
             let units = try await batch.session.unitsInForce(contractIDs: [key.contractID], on: tenant.today)
             batch.snapshot.setUnits(units[key] ?? 0, for: key)
             plan = decide(batch.snapshot)
