@@ -29,6 +29,17 @@ struct DashboardAccessTests {
         }
     }
 
+    /// JIT would compile the cluster-wide views for longer than they run; sessions
+    /// of any role start without it (migration 007), Grafana's included.
+    @Test func everyNewSessionStartsWithJITOff() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, _ in
+            let session = try await Connection.connect(configuration)
+            #expect(try await session.query("SELECT current_setting('jit') AS jit")[0].decode("jit", as: String.self) == "off")
+            try await session.execute("SET ROLE tally_dashboard")
+            #expect(try await session.query("SELECT current_setting('jit') AS jit")[0].decode("jit", as: String.self) == "off")
+        }
+    }
+
     @Test func theRoleHasNoPrivilegeOnAnyTableAndNoViewShowsACredential() async throws {
         try await Fixtures.withMigratedDatabase { _, db in
             let granted = try await db.query("""
