@@ -15,9 +15,7 @@ struct ChaosOutageTests {
         try await SyncFixture.with(tenants: 4, organizations: 20) { fixture in
             let connection = fixture.connection
             let state = fixture.simulator.state
-            try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
-            let needed = try await AdjustmentAudit.neededChanges(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
-            await state.setFaults(try FaultSpec(parsing: "latency=100"))
+            let needed = try await fixture.makeEverySyncAChange(faults: "latency=100")
             let workers = try fixture.startWorkers(2, arguments: ["--concurrency", "4", "--batch-size", "10", "--retry-base-seconds", "0.5"])
             _ = try await fixture.syncNowAll()
             #expect(try await TestDatabase.waitUntil(timeout: .seconds(60)) {

@@ -27,8 +27,7 @@ struct ChaosPoisonTests {
         try await SyncFixture.with(tenants: 3, organizations: 10) { fixture in
             let connection = fixture.connection
             let state = fixture.simulator.state
-            try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
-            let needed = try await AdjustmentAudit.neededChanges(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
+            let needed = try await fixture.makeEverySyncAChange(faults: "latency=50")
             for (index, arguments) in Self.malformed.enumerated() {
                 try await connection.execute("""
                     INSERT INTO jobs (tenant_id, kind, unique_key, args, priority)
@@ -39,7 +38,6 @@ struct ChaosPoisonTests {
                 INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, max_attempts)
                 VALUES (\(fixture.tenantIDs[1]), 'noop', 'crash', '{"crash": true}', 10, 3)
                 """)
-            await state.setFaults(try FaultSpec(parsing: "latency=50"))
             let arguments = ["--concurrency", "4", "--batch-size", "5", "--lease-seconds", "2", "--retry-base-seconds", "0.2"]
             var workers = try fixture.startWorkers(3, arguments: arguments)
             _ = try await fixture.syncNowAll()

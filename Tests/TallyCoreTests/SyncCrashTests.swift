@@ -16,11 +16,9 @@ struct SyncCrashTests {
         try await SyncFixture.with(tenants: 10, organizations: 15) { fixture in
             let connection = fixture.connection
             let state = fixture.simulator.state
-            try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
-            let needed = try await AdjustmentAudit.neededChanges(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
-            #expect(needed.count == 300)
             // Slow Autotask down so that the run spans the kills and they land between reads, posts and commits.
-            await state.setFaults(try FaultSpec(parsing: "latency=150"))
+            let needed = try await fixture.makeEverySyncAChange(faults: "latency=150")
+            #expect(needed.count == 300)
             let arguments = ["--concurrency", "4", "--batch-size", "10", "--lease-seconds", "2", "--retry-base-seconds", "0.2"]
             var workers = try fixture.startWorkers(3, arguments: arguments)
             _ = try await fixture.syncNowAll()

@@ -87,9 +87,7 @@ struct SyncFailureTests {
     @Test func transientServerErrorsAreRetriedToSuccess() async throws {
         try await SyncFixture.with(tenants: 3, organizations: 20) { fixture in
             let state = fixture.simulator.state
-            try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: fixture.tenantIDs, simulator: state, on: fixture.connection)
-            let needed = try await AdjustmentAudit.neededChanges(tenantIDs: fixture.tenantIDs, simulator: state, on: fixture.connection)
-            await state.setFaults(try FaultSpec(parsing: "5xx=0.04,ise=0.04,429=0.04,hang=0.04,lost=0.04,hangFor=1s,seed=5"))
+            let needed = try await fixture.makeEverySyncAChange(faults: "5xx=0.04,ise=0.04,429=0.04,hang=0.04,lost=0.04,hangFor=1s,seed=5")
             let workers = try fixture.startWorkers(2, arguments: ["--concurrency", "4", "--batch-size", "10", "--retry-base-seconds", "0.2"])
             _ = try await fixture.syncNowAll()
             #expect(try await fixture.waitForQuietQueue())

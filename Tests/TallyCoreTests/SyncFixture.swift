@@ -50,6 +50,16 @@ struct SyncFixture {
         }
     }
 
+    /// Makes every sync of the fixture's tenants a change and sets Autotask's
+    /// `faults` (none when nil); answers the changes needed, for `AdjustmentAudit`.
+    func makeEverySyncAChange(faults: String? = nil) async throws -> Set<String> {
+        let state = simulator.state
+        try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: tenantIDs, simulator: state, on: connection)
+        let needed = try await AdjustmentAudit.neededChanges(tenantIDs: tenantIDs, simulator: state, on: connection)
+        if let faults { await state.setFaults(try FaultSpec(parsing: faults)) }
+        return needed
+    }
+
     func startWorkers(_ count: Int, arguments: [String] = ["--concurrency", "4", "--retry-base-seconds", "0.2"]) throws -> [WorkerProcess] {
         try (0..<count).map { _ in try WorkerProcess(configuration, arguments: arguments, environment: workerEnvironment) }
     }

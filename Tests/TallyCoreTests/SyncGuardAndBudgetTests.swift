@@ -66,8 +66,7 @@ struct SyncGuardAndBudgetTests {
             let connection = fixture.connection
             let state = fixture.simulator.state
             let (poor, rich) = (fixture.tenantIDs[0], fixture.tenantIDs[1])
-            try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
-            let needed = try await AdjustmentAudit.neededChanges(tenantIDs: fixture.tenantIDs, simulator: state, on: connection)
+            let needed = try await fixture.makeEverySyncAChange()
             // 40 changes each: three batches read (3 requests each), then about a dozen writes fit.
             try await connection.execute("UPDATE tenants SET hourly_request_budget = 20 WHERE tenant_id = \(poor)")
             let workers = try fixture.startWorkers(1)
