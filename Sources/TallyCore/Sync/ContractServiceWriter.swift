@@ -16,7 +16,6 @@ struct ContractServiceWriter {
     /// `decide` turns the units in force into a plan; it is asked again after a re-read.
     func write(_ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan) async throws -> SyncPlan {
         let tenantID = batch.tenant.tenantID
-        await services.meter.flushIfDue()
         return try await services.locks.withLock("tally contract service \(tenantID):\(key.contractID):\(key.serviceID)") {
             try await writeLocked(key, plan: plan, decide: decide)
         }
@@ -26,13 +25,12 @@ struct ContractServiceWriter {
         _ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan
     ) async throws -> SyncPlan {
         let tenant = batch.tenant
-        // The budget is read once the lock is held (it may have been waited for);
-        // the write is marked only when the budget has room for it.
-        let unwritten = services.meter.unwritten(tenantID: tenant.tenantID)
+        // The budget is read once the lock is held (it may have been waited for).
         let intent = try await services.pool.withConnection { connection in
-            try await connection.query("""
-                WITH budget AS (SELECT \(fragment: RequestBudget.usageColumns(tenantID: tenant.tenantID))),
-                held AS (
+            try await RequestBudget.check(
+                tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 1, meter: services.meter, on: connection)
+            return try await connection.query("""
+                WITH held AS (
                     SELECT 1 FROM jobs
                     WHERE tenant_id = \(tenant.tenantID) AND job_id = \(job.jobID) AND worker_id = \(workerID)
                       AND state = 'running' AND lease_expires_at > now()
@@ -43,23 +41,15 @@ struct ContractServiceWriter {
                 ),
                 marked AS (
                     INSERT INTO contract_service_writes (tenant_id, contract_id, service_id, job_id, written_at)
-                    SELECT \(tenant.tenantID), \(key.contractID), \(key.serviceID), \(job.jobID), 'infinity' FROM held, budget
-                    WHERE budget.used + \(unwritten) + 1 <= \(tenant.hourlyRequestBudget)
+                    SELECT \(tenant.tenantID), \(key.contractID), \(key.serviceID), \(job.jobID), 'infinity' FROM held
                     ON CONFLICT (tenant_id, contract_id, service_id) DO UPDATE SET job_id = EXCLUDED.job_id, written_at = 'infinity'
                     RETURNING 1
                 )
-                SELECT (SELECT count(*) FROM held)::int AS held, (SELECT count(*) FROM marked)::int AS marked,
-                       (SELECT written_at FROM previous) AS previous, budget.used, budget.frees_at
-                FROM budget
+                SELECT (SELECT count(*) FROM marked)::int AS held, (SELECT written_at FROM previous) AS previous
                 """, name: "mark contract service write")[0]
         }
         guard try intent.decode("held", as: Int.self) == 1 else {
             throw JobFailure.transient("the job's lease ran out before it could write; it will run again")
-        }
-        if try intent.decode("marked", as: Int.self) == 0 {
-            let usage = RequestBudget.Usage(used: try intent.decode("used", as: Int.self) + unwritten, freesAt: try intent.decode("frees_at"))
-            try RequestBudget.enforce(usage, budget: tenant.hourlyRequestBudget, planned: 1)
-            throw JobFailure.transient("the write could not be marked as under way; it will run again")
         }
         var plan = plan
         if let previous: Date = try intent.decode("previous"), previous >= tenant.readAt {
