@@ -23,6 +23,10 @@ struct QueueClusterTests {
             let workers = try (0..<4).map { _ in
                 try WorkerProcess(configuration, arguments: ["--concurrency", "8", "--batch-size", "5"])
             }
+            for _ in 0..<5 {
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(try await Fixtures.queuedCountMismatches(on: db) == [], "while four workers drain the queue")
+            }
             let drained = try await Fixtures.waitFor(
                 "SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'", toBe: 600, on: db, timeout: .seconds(90))
             #expect(drained, "\(workers[0].log)")

@@ -32,6 +32,8 @@ struct SyncCrashTests {
                 workers[victim].signal(SIGKILL)
                 _ = await workers[victim].waitForExit()
                 kills += 1
+                // One snapshot: the counts agree with the jobs mid-run too.
+                #expect(try await Fixtures.queuedCountMismatches(on: connection) == [])
                 workers[victim] = try WorkerProcess(fixture.configuration, arguments: arguments, environment: fixture.workerEnvironment)
             }
             #expect(kills >= 3, "the run outlasted a few kills")
@@ -44,6 +46,7 @@ struct SyncCrashTests {
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: connection) == 300)
             #expect(try await Fixtures.count(
                 "SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: connection) == 0)
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM queued_job_counts", on: connection) == 0)
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE attempts > 1", on: connection) > 0,
                     "kills landed while jobs ran")
             await workers.stopAll()

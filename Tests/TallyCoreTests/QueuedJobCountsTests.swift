@@ -1,0 +1,101 @@
+import Foundation
+import Postgres
+import TallyCore
+import TestSupport
+import Testing
+
+extension Fixtures {
+    /// Where `queued_job_counts` (sql/008) differs from counting the queued
+    /// jobs themselves: "tenant/run: counted q/d, actual q/d" lines, empty
+    /// when they agree.
+    static func queuedCountMismatches(on db: Connection) async throws -> [String] {
+        try await db.query("""
+            WITH actual AS (
+                SELECT tenant_id, coalesce(run_id, 0) AS run_id, count(*)::int AS queued,
+                       count(*) FILTER (WHERE deferred_reason IS NOT NULL)::int AS deferred
+                FROM jobs WHERE state = 'queued' GROUP BY 1, 2)
+            SELECT format('%s/%s: counted %s/%s, actual %s/%s', coalesce(c.tenant_id, a.tenant_id), coalesce(c.run_id, a.run_id),
+                          c.queued, c.deferred, a.queued, a.deferred) AS mismatch
+            FROM queued_job_counts c FULL JOIN actual a ON a.tenant_id = c.tenant_id AND a.run_id = c.run_id
+            WHERE c.queued IS DISTINCT FROM a.queued OR c.deferred IS DISTINCT FROM a.deferred
+            ORDER BY 1
+            """).map { try $0.decode("mismatch") }
+    }
+}
+
+@Suite("Queued job counts: kept exact by every way jobs change", .serialized)
+struct QueuedJobCountsTests {
+    @Test func countsFollowInsertsClaimsFinishesRequeuesDeferralsDeletesAndTruncates() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenants = try await Fixtures.addTenants(caps: [1, 1, 1], on: db)
+            let runs = try await db.query("""
+                INSERT INTO runs (tenant_id, trigger) SELECT t, 'sync_now' FROM unnest(\(tenants)::bigint[]) AS t
+                RETURNING run_id
+                """).map { try $0.decode("run_id", as: Int64.self) }
+            // Jobs of a run and jobs of none, one already deferred, some due later.
+            for (tenant, run) in zip(tenants, runs) {
+                try await db.execute("""
+                    INSERT INTO jobs (tenant_id, kind, unique_key, run_id, run_at, deferred_reason)
+                    SELECT \(tenant), 'noop', 'run-' || n, \(run), now() + (n % 3) * interval '1 hour',
+                           CASE WHEN n = 1 THEN 'budget' END
+                    FROM generate_series(1, 12) AS n
+                    """)
+                _ = try await JobQueue.enqueue(NewJob(tenantID: tenant, kind: "noop", uniqueKey: "loose"), on: db)
+            }
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+            #expect(try await Fixtures.count("SELECT sum(queued)::int AS n FROM queued_job_counts", on: db) == 39)
+
+            // A claim (queued to running) and a finish of each kind.
+            let worker = UUID()
+            let claim = try await JobQueue.claim(worker: worker, task: 1, batchSize: 5, lease: .seconds(30), kinds: ["noop"], on: db)
+            #expect(claim.jobs.count == 5)
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+            let ends: [JobEnd] = [
+                .finished(.succeeded, message: nil), .retry(after: .seconds(60), error: "flaky"),
+                .deferred(until: Date() + 600, reason: "budget spent"), .finished(.failed, message: "broken"),
+            ]
+            for (job, end) in zip(claim.jobs, ends) {
+                #expect(try await JobQueue.finish(job, end, worker: worker, on: db))
+                #expect(try await Fixtures.queuedCountMismatches(on: db) == [], "after \(end)")
+            }
+            // The rest of the batch handed back.
+            try await JobQueue.handBack(Array(claim.jobs.dropFirst(ends.count)), worker: worker, on: db)
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+
+            // Plain SQL: a deferral cut short, a cancel, a move between runs, a retry of a failed job.
+            try await db.executeScript("""
+                UPDATE jobs SET deferred_reason = NULL, run_at = now() WHERE deferred_reason IS NOT NULL AND tenant_id = \(tenants[1]);
+                UPDATE jobs SET state = 'cancelled', finished_at = now() WHERE unique_key = 'run-5';
+                UPDATE jobs SET run_id = NULL WHERE unique_key = 'run-6' AND tenant_id = \(tenants[2]);
+                UPDATE jobs SET state = 'queued', finished_at = NULL WHERE state = 'failed';
+                """, name: "changes")
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+
+            // Unique keys: an insert that conflicts and updates instead.
+            try await db.execute("""
+                INSERT INTO jobs (tenant_id, kind, unique_key, run_at) VALUES (\(tenants[0]), 'noop', 'loose', now() - interval '1 minute')
+                ON CONFLICT (tenant_id, unique_key) DO UPDATE SET deferred_reason = 'waiting', run_at = excluded.run_at
+                """)
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+
+            // Deletes: some jobs, then a whole tenant (its jobs and runs go by cascade).
+            try await db.execute("DELETE FROM jobs WHERE unique_key IN ('run-7', 'run-8') AND tenant_id = \(tenants[0])")
+            try await db.execute("DELETE FROM tenants WHERE tenant_id = \(tenants[1])")
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+            #expect(try await Fixtures.count(
+                "SELECT count(*)::int AS n FROM queued_job_counts WHERE tenant_id = \(tenants[1])", on: db) == 0)
+
+            // A run whose last queued job is claimed leaves no row behind.
+            try await db.execute("""
+                UPDATE jobs SET state = 'running', lease_expires_at = now() + interval '1 minute', worker_id = \(worker)
+                WHERE tenant_id = \(tenants[2]) AND state = 'queued' AND run_id IS NOT NULL
+                """)
+            #expect(try await Fixtures.count(
+                "SELECT count(*)::int AS n FROM queued_job_counts WHERE tenant_id = \(tenants[2]) AND run_id <> 0", on: db) == 0)
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+
+            try await db.execute("TRUNCATE jobs")
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM queued_job_counts", on: db) == 0)
+        }
+    }
+}

@@ -1,0 +1,188 @@
+-- Queued jobs, counted per tenant and run as they change, for the dashboard.
+--
+-- Right after the scheduler's tick there are a million queued jobs, and
+-- counting them took the cluster-wide queue view 225–360 ms (an index-only
+-- scan of every entry) and made the tenants view read each tenant's first
+-- queued job from the table. These counts answer both with a read of a few
+-- thousand rows. Only queued jobs are counted: running and held ones are
+-- few and have indexes of their own, and a job that finishes (running to
+-- done, the hot path) changes no count, so its statement writes nothing here.
+--
+-- Kept by statement-level triggers on jobs, so every way of changing jobs
+-- (claims, finishes, operators' commands, bulk loads, plain SQL) keeps them
+-- exact. A row whose counts reach zero is deleted by the same trigger.
+CREATE TABLE queued_job_counts (
+    tenant_id bigint NOT NULL REFERENCES tenants ON DELETE CASCADE,
+    -- 0 for jobs of no run (run ids start at 1).
+    run_id    bigint NOT NULL,
+    queued    integer NOT NULL,
+    -- Of those, deferred (deferred_reason set: e.g. the hourly budget is spent).
+    deferred  integer NOT NULL,
+    PRIMARY KEY (tenant_id, run_id)
+);
+
+-- The change of one statement: its queued jobs as they are now count +1,
+-- as they were −1, summed per tenant and run; then the rows that reach zero
+-- go. The transition tables: added_jobs (insert, update), removed_jobs
+-- (update, delete); each branch reads only those its event has.
+CREATE FUNCTION tally_count_queued_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    tenant_ids bigint[];
+    run_ids bigint[];
+    queued_changes integer[];
+    deferred_changes integer[];
+    emptied_tenants bigint[];
+    emptied_runs bigint[];
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM queued_job_counts;
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(tenant_id), array_agg(run_id), array_agg(queued), array_agg(deferred)
+        INTO tenant_ids, run_ids, queued_changes, deferred_changes
+        FROM (SELECT tenant_id, coalesce(run_id, 0) AS run_id, count(*)::int AS queued,
+                     count(*) FILTER (WHERE deferred_reason IS NOT NULL)::int AS deferred
+              FROM added_jobs WHERE state = 'queued' GROUP BY 1, 2) AS c;
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT array_agg(tenant_id), array_agg(run_id), array_agg(queued), array_agg(deferred)
+        INTO tenant_ids, run_ids, queued_changes, deferred_changes
+        FROM (SELECT tenant_id, run_id, sum(queued)::int AS queued, sum(deferred)::int AS deferred
+              FROM (SELECT tenant_id, coalesce(run_id, 0) AS run_id, 1 AS queued, (deferred_reason IS NOT NULL)::int AS deferred
+                    FROM added_jobs WHERE state = 'queued'
+                    UNION ALL
+                    SELECT tenant_id, coalesce(run_id, 0), -1, -(deferred_reason IS NOT NULL)::int
+                    FROM removed_jobs WHERE state = 'queued') AS x
+              GROUP BY 1, 2
+              -- A finish (running to done), a lease renewal: nothing to write.
+              HAVING sum(queued) <> 0 OR sum(deferred) <> 0) AS c;
+    ELSE
+        SELECT array_agg(tenant_id), array_agg(run_id), array_agg(-queued), array_agg(-deferred)
+        INTO tenant_ids, run_ids, queued_changes, deferred_changes
+        FROM (SELECT tenant_id, coalesce(run_id, 0) AS run_id, count(*)::int AS queued,
+                     count(*) FILTER (WHERE deferred_reason IS NOT NULL)::int AS deferred
+              FROM removed_jobs WHERE state = 'queued' GROUP BY 1, 2) AS c;
+    END IF;
+    IF tenant_ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WITH counted AS (
+        INSERT INTO queued_job_counts AS c (tenant_id, run_id, queued, deferred)
+        SELECT d.tenant_id, d.run_id, d.queued, d.deferred
+        FROM unnest(tenant_ids, run_ids, queued_changes, deferred_changes) AS d(tenant_id, run_id, queued, deferred)
+        -- A tenant being deleted (its jobs go by cascade) keeps no row.
+        WHERE EXISTS (SELECT FROM tenants t WHERE t.tenant_id = d.tenant_id)
+        -- The same order in every statement: no deadlock between them.
+        ORDER BY d.tenant_id, d.run_id
+        ON CONFLICT (tenant_id, run_id) DO UPDATE SET
+            queued = c.queued + excluded.queued, deferred = c.deferred + excluded.deferred
+        RETURNING c.tenant_id, c.run_id, c.queued
+    )
+    SELECT array_agg(tenant_id), array_agg(run_id) INTO emptied_tenants, emptied_runs
+    FROM counted WHERE queued = 0;
+    IF emptied_tenants IS NOT NULL THEN
+        DELETE FROM queued_job_counts c
+        USING unnest(emptied_tenants, emptied_runs) AS e(tenant_id, run_id)
+        WHERE c.tenant_id = e.tenant_id AND c.run_id = e.run_id AND c.queued = 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- No writes to jobs between counting what is there and the triggers
+-- counting what changes (a migration runs in one transaction).
+LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE;
+
+CREATE TRIGGER jobs_count_inserted
+AFTER INSERT ON jobs REFERENCING NEW TABLE AS added_jobs
+FOR EACH STATEMENT EXECUTE FUNCTION tally_count_queued_jobs();
+
+CREATE TRIGGER jobs_count_updated
+AFTER UPDATE ON jobs REFERENCING OLD TABLE AS removed_jobs NEW TABLE AS added_jobs
+FOR EACH STATEMENT EXECUTE FUNCTION tally_count_queued_jobs();
+
+CREATE TRIGGER jobs_count_deleted
+AFTER DELETE ON jobs REFERENCING OLD TABLE AS removed_jobs
+FOR EACH STATEMENT EXECUTE FUNCTION tally_count_queued_jobs();
+
+CREATE TRIGGER jobs_count_truncated
+AFTER TRUNCATE ON jobs
+FOR EACH STATEMENT EXECUTE FUNCTION tally_count_queued_jobs();
+
+INSERT INTO queued_job_counts (tenant_id, run_id, queued, deferred)
+SELECT tenant_id, coalesce(run_id, 0), count(*), count(*) FILTER (WHERE deferred_reason IS NOT NULL)
+FROM jobs WHERE state = 'queued' GROUP BY 1, 2;
+
+-- The queue view from the counts: queued and deferred per tenant from
+-- queued_job_counts, running and held from their partial indexes (there are
+-- few), and per tenant with queued jobs two or three index probes of
+-- jobs_queued_run_at: the earliest job, the first one not due yet, and only
+-- if there is one, how many are not due yet (ready = queued − those).
+CREATE OR REPLACE VIEW dashboard.queue AS
+SELECT s.tenant_id, t.slug AS tenant_slug, t.name AS tenant_name,
+       s.queued, s.queued - coalesce(later.jobs, 0) AS ready, s.deferred, s.running, s.held, t.concurrency_cap,
+       date_trunc('second', now() - CASE WHEN first.run_at <= now() THEN first.run_at END) AS oldest_queued_age,
+       next.run_at AS next_run_at,
+       CASE WHEN s.deferred > 0 THEN
+           (SELECT j.deferred_reason FROM jobs j
+            WHERE j.tenant_id = s.tenant_id AND j.state = 'queued' AND j.deferred_reason IS NOT NULL LIMIT 1) END AS deferred_reason
+FROM (
+    SELECT tenant_id, sum(queued)::int AS queued, sum(deferred)::int AS deferred,
+           sum(running)::int AS running, sum(held)::int AS held
+    FROM (
+        SELECT tenant_id, queued, deferred, 0 AS running, 0 AS held FROM queued_job_counts WHERE queued > 0
+        UNION ALL
+        SELECT tenant_id, 0, 0, count(*), 0 FROM jobs WHERE state = 'running' GROUP BY tenant_id
+        UNION ALL
+        SELECT tenant_id, 0, 0, 0, count(*) FROM jobs WHERE state = 'held' GROUP BY tenant_id) AS parts
+    GROUP BY tenant_id) AS s
+JOIN tenants t ON t.tenant_id = s.tenant_id
+LEFT JOIN LATERAL (
+    SELECT j.run_at FROM jobs j
+    WHERE s.queued > 0 AND j.tenant_id = s.tenant_id AND j.state = 'queued'
+    ORDER BY j.run_at LIMIT 1) AS first ON true
+LEFT JOIN LATERAL (
+    SELECT j.run_at FROM jobs j
+    WHERE first.run_at IS NOT NULL AND j.tenant_id = s.tenant_id AND j.state = 'queued' AND j.run_at > now()
+    ORDER BY j.run_at LIMIT 1) AS next ON true
+LEFT JOIN LATERAL (
+    SELECT count(*)::int AS jobs FROM jobs j
+    WHERE next.run_at IS NOT NULL AND j.tenant_id = s.tenant_id AND j.state = 'queued' AND j.run_at > now()) AS later ON true;
+
+-- The tenants view: a last run with a queued job is running, read from the
+-- counts instead of the jobs.
+CREATE OR REPLACE VIEW dashboard.tenants AS
+SELECT t.tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.time_zone,
+       CASE t.schedule_kind
+           WHEN 'daily' THEN 'daily at ' || left(t.schedule_time::text, 5)
+           WHEN 'monthly' THEN 'monthly on day ' || t.schedule_day || ' at ' || left(t.schedule_time::text, 5)
+           ELSE 'manual' END AS schedule,
+       t.paused, n.next_run_at,
+       to_char(n.next_run_at AT TIME ZONE t.time_zone, 'YYYY-MM-DD HH24:MI') AS next_run_local,
+       l.run_id AS last_run_id, l.trigger AS last_run_trigger, l.created_at AS last_run_at, l.job_count AS last_run_jobs,
+       CASE WHEN l.run_id IS NULL THEN NULL
+            WHEN a.run_id IS NOT NULL OR c.queued > 0 THEN 'running'
+            WHEN (SELECT true FROM results x WHERE x.tenant_id = l.tenant_id AND x.run_id = l.run_id
+                  AND x.outcome = 'failed' LIMIT 1) THEN 'failed'
+            -- 'held' sorts after 'cancelled': held wins.
+            ELSE coalesce((SELECT x.outcome FROM results x WHERE x.tenant_id = l.tenant_id AND x.run_id = l.run_id
+                           AND x.outcome IN ('held', 'cancelled') ORDER BY x.outcome DESC LIMIT 1), 'succeeded')
+       END AS last_run_state,
+       coalesce(b.requests, 0) AS requests_last_hour, t.hourly_request_budget,
+       round(100.0 * coalesce(b.requests, 0) / t.hourly_request_budget, 1)::float8 AS budget_used_percent
+FROM tenants t
+-- OFFSET 0 keeps the next due instant computed once per row (it is used twice).
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN NOT t.paused THEN tally_next_due(t.schedule_kind, t.schedule_day, t.schedule_time, t.time_zone, now()) END
+        AS next_run_at
+    OFFSET 0) AS n
+LEFT JOIN LATERAL (
+    SELECT r.tenant_id, r.run_id, r.trigger, r.created_at, r.job_count
+    FROM runs r WHERE r.tenant_id = t.tenant_id ORDER BY r.run_id DESC LIMIT 1) AS l ON true
+-- Runs with a running job: a few hundred pairs to hash.
+LEFT JOIN (SELECT DISTINCT tenant_id, run_id FROM jobs WHERE state = 'running') AS a
+    ON a.tenant_id = l.tenant_id AND a.run_id = l.run_id
+LEFT JOIN queued_job_counts c ON c.tenant_id = l.tenant_id AND c.run_id = l.run_id
+LEFT JOIN (
+    SELECT tenant_id, sum(requests)::int AS requests FROM autotask_request_counts
+    WHERE minute > now() - interval '1 hour' GROUP BY tenant_id) AS b ON b.tenant_id = t.tenant_id;
