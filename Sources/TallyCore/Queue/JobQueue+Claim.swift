@@ -84,7 +84,7 @@ extension JobQueue {
             picked AS (
                 -- One tenant, read in index order: the batch costs its size,
                 -- not the length of the tenant's backlog.
-                SELECT j.tenant_id, j.job_id, j.priority, j.run_at
+                SELECT j.tenant_id, j.job_id, j.priority, j.run_at, j.run_id, j.deferred_reason
                 FROM jobs j
                 WHERE j.tenant_id = (SELECT tenant_id FROM candidate)
                   AND j.state = 'queued' AND j.run_at <= now()
@@ -102,6 +102,25 @@ extension JobQueue {
                     lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), last_claimed_at = now()
                 FROM candidate c
                 WHERE s.tenant_id = c.tenant_id AND s.slot = c.slot AND EXISTS (SELECT 1 FROM picked)
+            ),
+            counts_locked AS (
+                -- The claim counts its batch out of queued_job_counts itself
+                -- (sql/008: the row trigger passes claims over): a row per
+                -- run, locked in run order.
+                SELECT q.tenant_id, q.run_id FROM queued_job_counts q
+                WHERE q.tenant_id = (SELECT tenant_id FROM candidate)
+                  AND q.run_id IN (SELECT coalesce(p.run_id, 0) FROM picked p)
+                ORDER BY q.run_id
+                FOR UPDATE
+            ),
+            uncounted AS (
+                UPDATE queued_job_counts q
+                SET queued = q.queued - p.jobs, deferred = q.deferred - p.deferred
+                FROM counts_locked l,
+                     (SELECT coalesce(run_id, 0) AS run_id, count(*)::int AS jobs,
+                             count(*) FILTER (WHERE deferred_reason IS NOT NULL)::int AS deferred
+                      FROM picked GROUP BY 1) AS p
+                WHERE q.tenant_id = l.tenant_id AND q.run_id = l.run_id AND p.run_id = l.run_id
             ),
             rest AS (
                 SELECT (SELECT r.run_at FROM jobs r

@@ -118,6 +118,11 @@ extension JobQueue {
             """, name: "prune finished jobs")
     }
 
+    /// Deletes the queued-job counts (sql/008) of runs with nothing queued left.
+    public static func pruneEmptiedCounts(on connection: Connection) async throws {
+        try await connection.execute("DELETE FROM queued_job_counts WHERE queued = 0 AND deferred = 0", name: "prune emptied counts")
+    }
+
     /// Forgets workers that stopped heartbeating long ago (their jobs were reclaimed by lease).
     public static func forgetDeadWorkers(silentFor age: Duration, on connection: Connection) async throws {
         try await connection.execute("""

@@ -36,7 +36,7 @@ extension Worker {
     }
 
     /// Renews leases every third of a lease; reclaims expired work as often;
-    /// prunes finished jobs once a minute.
+    /// prunes finished jobs and emptied counts once a minute.
     func maintain() async {
         var lastPrune = ContinuousClock.now - .seconds(3600)
         while !Task.isCancelled {
@@ -73,6 +73,7 @@ extension Worker {
                 try await JobQueue.pruneFinished(olderThan: retention, on: $0)
             }), deleted == 1000 else { break }
         }
+        await reliably("prune emptied counts") { try await JobQueue.pruneEmptiedCounts(on: $0) }
         await reliably("forget dead workers") { try await JobQueue.forgetDeadWorkers(silentFor: .seconds(3600), on: $0) }
     }
 }
