@@ -49,11 +49,13 @@ struct DashboardData {
             """, name: "generate usage")
         try await db.execute("""
             CREATE TEMP TABLE bench_runs AS
-            SELECT t AS tenant_id, t * 10 + k AS run_id, 'daily'::text AS trigger,
+            -- Run ids grow with creation time, as identity ids do: daily k days ago
+            -- is t·10 + 9 − 2k, the Sync Now of 60 hours ago t·10 + 4.
+            SELECT t AS tenant_id, t * 10 + 9 - 2 * k AS run_id, 'daily'::text AS trigger,
                    now() - make_interval(secs => t * \(spread)::float8) - k * interval '1 day' AS created_at, k
             FROM generate_series(1, \(tenants)) t, generate_series(0, 4) k
             UNION ALL
-            SELECT t, t * 10 + 9, 'sync_now', now() - make_interval(secs => t * \(spread)::float8) - interval '60 hours', 9
+            SELECT t, t * 10 + 4, 'sync_now', now() - make_interval(secs => t * \(spread)::float8) - interval '60 hours', 9
             FROM generate_series(3, \(tenants), 10) t
             """, name: "plan runs")
         try await db.execute("""
