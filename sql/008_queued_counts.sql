@@ -113,16 +113,18 @@ LANGUAGE sql STABLE AS $$
     ORDER BY 1, 2
 $$;
 
--- Counts the queued jobs again and answers how many rows were wrong:
--- SELECT tally_recount_queued_jobs(); Writes to jobs wait meanwhile.
+-- Sets the rows that are wrong to what the jobs say (one count of the
+-- jobs) and answers how many there were: SELECT tally_recount_queued_jobs();
+-- Writes to jobs wait meanwhile. A row set to zero goes with the next prune.
 CREATE FUNCTION tally_recount_queued_jobs() RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     wrong integer;
 BEGIN
     LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE;
-    SELECT count(*) INTO wrong FROM tally_queued_count_mismatches();
-    DELETE FROM queued_job_counts;
-    INSERT INTO queued_job_counts (tenant_id, run_id, queued, deferred) SELECT * FROM tally_queued_jobs_now();
+    INSERT INTO queued_job_counts AS c (tenant_id, run_id, queued, deferred)
+    SELECT m.tenant_id, m.run_id, coalesce(m.queued, 0), coalesce(m.deferred, 0) FROM tally_queued_count_mismatches() AS m
+    ON CONFLICT (tenant_id, run_id) DO UPDATE SET queued = excluded.queued, deferred = excluded.deferred;
+    GET DIAGNOSTICS wrong = ROW_COUNT;
     RETURN wrong;
 END
 $$;
