@@ -43,9 +43,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TallyQueue",
+            dependencies: [
+                "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TallyCore",
             dependencies: [
                 "Postgres",
+                "TallyQueue",
                 "Autotask",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,6 +70,7 @@ let package = Package(
             name: "tally",
             dependencies: [
                 "TallyCore",
+                "TallyQueue",
                 "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -71,7 +83,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyCore", "Postgres", "TestSupport", "TallySim", "Autotask"],
+            dependencies: ["TallyCore", "TallyQueue", "Postgres", "TestSupport", "TallySim", "Autotask"],
             path: "bench/Sources/tally-bench",
             swiftSettings: swiftSettings
         ),
@@ -106,7 +118,11 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "TallyCore", "TallySim"],
+            dependencies: [
+                "Postgres", "TallyCore", "TallyQueue", "TallySim",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
@@ -117,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyCoreTests",
-            dependencies: ["TallyCore", "Postgres", "TestSupport", "Autotask", "TallySim"],
+            dependencies: ["TallyCore", "TallyQueue", "Postgres", "TestSupport", "Autotask", "TallySim"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

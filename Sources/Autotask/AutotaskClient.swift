@@ -22,7 +22,7 @@ public final class AutotaskClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration(
             // Never follow a redirect: it would carry the Secret header to another host.
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .nanoseconds(configuration.connectTimeout.nanoseconds))
+            timeout: .init(connect: TimeAmount(configuration.connectTimeout))
         )
         httpConfiguration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connectionsPerHost)
@@ -37,14 +37,4 @@ public final class AutotaskClient: Sendable {
     public func session(_ credentials: AutotaskCredentials) -> AutotaskSession {
         AutotaskSession(client: self, credentials: credentials)
     }
-}
-
-extension Duration {
-    /// Whole nanoseconds, for NIO deadlines and metrics timers.
-    public var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-
-    var seconds: Double { Double(nanoseconds) / 1e9 }
 }

@@ -47,7 +47,7 @@ extension AutotaskClient {
         let started = clock.now
         let result: Result<RawResponse, any Error>
         do {
-            let deadline = NIODeadline.now() + .nanoseconds(configuration.requestTimeout.nanoseconds)
+            let deadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
             let response = try await http.execute(request, deadline: deadline, logger: nil)
             let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
             result = .success(RawResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer.readableBytesView)))

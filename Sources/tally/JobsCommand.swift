@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Postgres
 import TallyCore
+import TallyQueue
 
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyQueue
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

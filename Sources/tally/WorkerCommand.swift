@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
-import Autotask
-import Logging
 import Postgres
 import ServiceLifecycle
 import TallyCore
+import TallyQueue
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,27 +74,11 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--poll-seconds, --retry-base-seconds and --retention-hours must be positive; --grace-seconds not negative")
         }
         if let kinds {
-            let unknown = Set(Self.parseKinds(kinds)).subtracting(Self.knownKinds)
+            let unknown = Set(Self.parseKinds(kinds)).subtracting(TallyWorker.knownKinds)
             guard unknown.isEmpty else {
-                throw ValidationError("unknown job kinds: \(unknown.sorted().joined(separator: ", ")); known: \(Self.knownKinds.joined(separator: ", "))")
+                throw ValidationError("unknown job kinds: \(unknown.sorted().joined(separator: ", ")); known: \(TallyWorker.knownKinds.joined(separator: ", "))")
             }
         }
-    }
-
-    static let knownKinds = [NoopKind.name, SyncKind.name].sorted()
-
-    /// Every kind, but `sync` only when there is a key to open tenants' secrets.
-    func registry(sync: SyncServices?, logger: Logger) throws -> JobRegistry {
-        var registry = JobRegistry()
-        registry.register(NoopKind())
-        if let sync {
-            registry.register(SyncKind(services: sync))
-        } else if kinds.map(Self.parseKinds)?.contains(SyncKind.name) == true {
-            throw SecretError.noKey
-        } else {
-            logger.warning("no secret key (TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE): this worker does not claim sync jobs")
-        }
-        return registry
     }
 
     /// The key, nil when none is configured; a key that is set but unusable is an error.
@@ -114,39 +97,28 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let logger = makeLogger(label: "tally.worker")
-            var configuration = WorkerConfiguration()
-            configuration.concurrency = concurrency
-            configuration.batchSize = batchSize
-            configuration.lease = .milliseconds(Int64(leaseSeconds * 1000))
-            configuration.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
-            configuration.shutdownGrace = .milliseconds(Int64(graceSeconds * 1000))
-            configuration.retryPolicy = RetryPolicy(base: .milliseconds(Int64(retryBaseSeconds * 1000)))
-            configuration.retention = .seconds(Int64(retentionHours * 3600))
-            configuration.kinds = kinds.map(Self.parseKinds)
             let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally worker")
-            // A task holds a connection only for a statement or a short transaction, never
-            // across an Autotask request, so a few serve many tasks (and each costs a thread here).
-            let pool = ConnectionPool(configuration: database, maximumConnections: databaseConnections ?? min(concurrency + 2, 16))
-            let meter = RequestMeter(pool: pool, logger: logger)
-            let client = AutotaskClient(
-                configuration: AutotaskConfiguration(
-                    zoneLookupURL: try autotask.zoneLookupURL(), connectionsPerHost: max(64, 2 * concurrency),
-                    onRequest: { await meter.record($0) }),
-                logger: logger)
-            let sync = try Self.secretKeyIfSet().map { SyncServices(pool: pool, autotask: client, secretKey: $0, meter: meter) }
-            let worker = Worker(
-                pool: pool, listenerConfiguration: database, registry: try registry(sync: sync, logger: logger),
-                configuration: configuration, logger: logger)
+            var settings = TallyWorker.Settings(database: database)
+            settings.queue.concurrency = concurrency
+            settings.queue.batchSize = batchSize
+            settings.queue.lease = .milliseconds(Int64(leaseSeconds * 1000))
+            settings.queue.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
+            settings.queue.shutdownGrace = .milliseconds(Int64(graceSeconds * 1000))
+            settings.queue.retryPolicy = RetryPolicy(base: .milliseconds(Int64(retryBaseSeconds * 1000)))
+            settings.queue.retention = .seconds(Int64(retentionHours * 3600))
+            settings.queue.kinds = kinds.map(Self.parseKinds)
+            settings.databaseConnections = databaseConnections
+            settings.zoneLookupURL = try autotask.zoneLookupURL()
+            settings.secretKey = try Self.secretKeyIfSet()
+            let assembled = try TallyWorker(settings, logger: logger)
             let health = DatabaseHealth(configuration: database, logger: logger)
             let observability = try ObservabilityServer.services(options: metrics, health: health, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: observability + [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+                    services: observability + [.init(service: assembled.worker)], gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()
-            await meter.flush()
-            try? await client.shutdown()
-            pool.close()
+            await assembled.shutdown()
         }
     }
 }

@@ -11,7 +11,8 @@ import Glibc
 
 /// Issue 9, scenario 7: poison input among a tenant run. Sync jobs with
 /// malformed arguments fail at once with a message; a job whose handler
-/// kills its worker process ends `failed` after its attempts (each crash's
+/// kills its worker process (`CrashKind`, known to `tally-bench worker` only)
+/// ends `failed` after its attempts (each crash's
 /// worker restarted, as a supervisor would); every other job succeeds, each
 /// change written once.
 @Suite(.serialized)
@@ -36,10 +37,10 @@ struct ChaosPoisonTests {
             }
             try await connection.execute("""
                 INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, max_attempts)
-                VALUES (\(fixture.tenantIDs[1]), 'noop', 'crash', '{"crash": true}', 10, 3)
+                VALUES (\(fixture.tenantIDs[1]), \(CrashKind.name), 'crash', '{}', 10, 3)
                 """)
             let arguments = ["--concurrency", "4", "--batch-size", "5", "--lease-seconds", "2", "--retry-base-seconds", "0.2"]
-            var workers = try fixture.startWorkers(3, arguments: arguments)
+            var workers = try fixture.startWorkers(3, arguments: arguments, executable: Fixtures.benchExecutable)
             _ = try await fixture.syncNowAll()
 
             // A supervisor: a worker that exits is started again.
@@ -49,7 +50,9 @@ struct ChaosPoisonTests {
                   try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: connection) > 0 {
                 for index in workers.indices where !workers[index].process.isRunning {
                     restarts += 1
-                    workers[index] = try WorkerProcess(fixture.configuration, arguments: arguments, environment: fixture.workerEnvironment)
+                    workers[index] = try WorkerProcess(
+                        fixture.configuration, arguments: arguments, environment: fixture.workerEnvironment,
+                        executable: Fixtures.benchExecutable)
                 }
                 try await Task.sleep(for: .milliseconds(200))
             }

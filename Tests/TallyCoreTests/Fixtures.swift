@@ -8,6 +8,8 @@ enum Fixtures {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let sqlDirectory = packageRoot.appendingPathComponent("sql")
     static let tallyExecutable = packageRoot.appendingPathComponent(".build/debug/tally")
+    /// `tally-bench worker` is tally's worker plus the test-only kind `crash`.
+    static let benchExecutable = packageRoot.appendingPathComponent(".build/debug/tally-bench")
 
     /// A fresh database with every migration of sql/ applied.
     static func withMigratedDatabase<Result>(

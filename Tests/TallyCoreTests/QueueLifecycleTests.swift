@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TallyQueue
 import TestSupport
 import Testing
 

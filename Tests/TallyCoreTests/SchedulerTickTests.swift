@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TallyQueue
 import Testing
 
 /// What a tick creates: runs and their jobs, once, for the tenants that are due.

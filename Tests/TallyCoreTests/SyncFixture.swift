@@ -60,8 +60,13 @@ struct SyncFixture {
         return needed
     }
 
-    func startWorkers(_ count: Int, arguments: [String] = ["--concurrency", "4", "--retry-base-seconds", "0.2"]) throws -> [WorkerProcess] {
-        try (0..<count).map { _ in try WorkerProcess(configuration, arguments: arguments, environment: workerEnvironment) }
+    func startWorkers(
+        _ count: Int, arguments: [String] = ["--concurrency", "4", "--retry-base-seconds", "0.2"],
+        executable: URL = Fixtures.tallyExecutable
+    ) throws -> [WorkerProcess] {
+        try (0..<count).map { _ in
+            try WorkerProcess(configuration, arguments: arguments, environment: workerEnvironment, executable: executable)
+        }
     }
 
     /// Sync Now for every tenant; answers the runs.

@@ -1,17 +1,32 @@
 import Foundation
 import Postgres
 import TallyCore
+import TallyQueue
 import Testing
 
 /// Every way a sync job can end writes its one result row, in the statement that ends it.
 @Suite struct SyncResultRowTests {
     private func syncJob(_ tenant: Int64, organization: Int64, key: String, maxAttempts: Int = 8) -> NewJob {
-        NewJob(tenantID: tenant, kind: "sync", uniqueKey: key,
+        NewJob(tenantID: tenant, kind: SyncKind.name, uniqueKey: key,
                arguments: "{\"organization_id\": \(organization), \"product\": \"edr\"}", maxAttempts: maxAttempts)
     }
 
     private func addOrganization(_ tenant: Int64, on db: Connection) async throws {
         try await db.execute("INSERT INTO organizations (tenant_id, organization_id, name) VALUES (\(tenant), 1, 'Alpha')")
+    }
+
+    /// The trigger the sync kind names is the one that writes results, and it fires for that kind's jobs.
+    @Test func theResultTriggerIsTheOneSyncKindNames() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let rows = try await db.query("""
+                SELECT pg_get_triggerdef(t.oid) AS definition FROM pg_trigger t
+                WHERE t.tgrelid = 'jobs'::regclass AND t.tgname = \(SyncKind.resultTrigger)
+                """)
+            try #require(rows.count == 1, "no trigger \(SyncKind.resultTrigger) on jobs")
+            let definition: String = try rows[0].decode("definition")
+            #expect(definition.contains("tally_record_sync_result"), "\(definition)")
+            #expect(definition.contains("'\(SyncKind.name)'::text"), "\(definition)")
+        }
     }
 
     @Test func aJobWhoseWorkerKeepsDyingEndsFailedWithAResult() async throws {

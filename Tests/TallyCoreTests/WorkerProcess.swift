@@ -13,11 +13,11 @@ final class WorkerProcess: @unchecked Sendable {
 
     init(
         _ configuration: ConnectionConfiguration, command: String = "worker", arguments: [String],
-        environment extra: [String: String] = [:]
+        environment extra: [String: String] = [:], executable: URL = Fixtures.tallyExecutable
     ) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-\(command)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = Fixtures.tallyExecutable
+        process.executableURL = executable
         process.arguments = [command] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = Fixtures.url(configuration)

@@ -1,4 +1,5 @@
 public import Postgres
+import TallyQueue
 
 /// Reads the `dashboard` views (sql/005_dashboard.sql) in the query shapes
 /// bench/README.md measures: per tenant by `tenant_id`, or cluster-wide.

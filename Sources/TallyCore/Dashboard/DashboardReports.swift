@@ -1,4 +1,5 @@
 public import Postgres
+import TallyQueue
 
 /// What `tally status` shows for the whole cluster.
 public struct ClusterStatus: Codable, Sendable {

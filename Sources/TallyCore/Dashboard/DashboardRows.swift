@@ -1,5 +1,6 @@
 public import Foundation
 import Postgres
+import TallyQueue
 
 // Rows of the `dashboard` views (sql/005_dashboard.sql), as `Dashboard` reads
 // them. Intervals arrive as seconds.

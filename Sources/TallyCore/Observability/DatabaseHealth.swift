@@ -1,7 +1,8 @@
 public import Logging
+import NIOConcurrencyHelpers
 public import Postgres
 public import ServiceLifecycle
-import NIOConcurrencyHelpers
+import TallyQueue
 
 /// Readiness for `/readyz`: a loop that checks the database every
 /// `interval` on a connection of its own (reconnecting when it breaks) and
@@ -43,7 +44,9 @@ public final class DatabaseHealth: Service, Sendable {
                     let db: Connection
                     if let connection { db = connection } else { db = try await Connection.connect(self.configuration) }
                     connection = db
-                    _ = try await QueueDepth.sample(on: db)
+                    for (state, jobs) in try await QueueDepth.sample(on: db) {
+                        TallyMetrics.queueDepth(state: state, jobs: jobs)
+                    }
                     self.record(problem: nil)
                 } catch {
                     if Task.isCancelled { break }

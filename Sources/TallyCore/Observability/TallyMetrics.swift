@@ -1,5 +1,6 @@
 import Autotask
 import Metrics
+public import TallyQueue
 
 /// The metrics Tally records, through swift-metrics. A process that serves
 /// `/metrics` bootstraps a Prometheus backend; elsewhere they go nowhere.
@@ -16,12 +17,16 @@ public enum TallyMetrics {
     public static let schedulerRunsCreated = "tally_scheduler_runs_created_total"
     public static let schedulerTickFailures = "tally_scheduler_tick_failures_total"
 
+    /// The worker's figures, for `Worker(metrics:)`.
+    public static let queue = QueueMetrics(
+        claimed: { claimed(kind: $0, count: $1) }, claimDuration: { recordClaim(duration: $0) }, ended: { ended(kind: $0, $1) })
+
     static func claimed(kind: String, count: Int) {
         Counter(label: jobsClaimed, dimensions: [("kind", kind)]).increment(by: count)
     }
 
     static func recordClaim(duration: Duration) {
-        Timer(label: claimDuration).recordNanoseconds(duration.nanoseconds)
+        Timer(label: claimDuration).record(duration: duration)
     }
 
     static func ended(kind: String, _ end: JobEnd) {
@@ -36,7 +41,7 @@ public enum TallyMetrics {
         let dimensions = [("endpoint", record.entity), ("method", record.method), ("outcome", outcome(status: record.status))]
         Counter(label: autotaskRequests, dimensions: dimensions).increment()
         Timer(label: autotaskRequestDuration, dimensions: [("endpoint", record.entity)])
-            .recordNanoseconds(record.duration.nanoseconds)
+            .record(duration: record.duration)
     }
 
     static func outcome(status: Int?) -> String {

@@ -1,5 +1,6 @@
 public import Foundation
 public import Postgres
+import TallyQueue
 
 /// Creates the scheduled runs that are due, and their sync jobs.
 ///
@@ -7,9 +8,6 @@ public import Postgres
 /// `runs (tenant_id, due_at)` lets one insert each run, and jobs are
 /// created only for the runs the same statement inserted.
 public enum Scheduler {
-    /// The job kind a scheduled run's jobs have.
-    public static let syncKind = "sync"
-
     /// Creates, in one transaction, each tenant's latest due run that does
     /// not exist yet, with one sync job per row of `sync_targets`.
     /// `now`: the instant to schedule for (nil: the database's clock); tests pass their own.
@@ -35,7 +33,8 @@ public enum Scheduler {
     ///    once, so a run's `job_count` and its jobs come from the same rows.
     /// 3. `new_runs`: the runs, with their job counts; a run another scheduler
     ///    created meanwhile is skipped (ON CONFLICT) and is not returned.
-    /// 4. `new_jobs`: one sync job per target of each run inserted in step 3.
+    /// 4. `new_jobs`: one sync job per target of each run inserted in step 3
+    ///    (`SyncTargets.jobs`, through the queue's set-based insert).
     /// The statement-level trigger on `jobs` marks the tenants as having work
     /// (`queue_tenants`) and wakes the workers (NOTIFY tally_jobs).
     public static func tickStatement(now: Date?) -> SQL {
@@ -54,9 +53,7 @@ public enum Scheduler {
               AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.tenant_id = d.tenant_id AND r.due_at >= d.due_at)
         ),
         targets AS MATERIALIZED (
-            SELECT s.tenant_id, s.organization_id, s.product
-            FROM sync_targets s
-            WHERE s.tenant_id IN (SELECT tenant_id FROM pending)
+            \(fragment: SyncTargets.select(tenantsIn: "SELECT tenant_id FROM pending"))
         ),
         new_runs AS (
             -- A run without targets has nothing to wait for: it is finished when created.
@@ -70,14 +67,7 @@ public enum Scheduler {
             RETURNING tenant_id, run_id
         ),
         new_jobs AS (
-            INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, run_id)
-            SELECT t.tenant_id, \(syncKind), tally_sync_job_key(r.run_id, t.organization_id, t.product),
-                   jsonb_build_object('organization_id', t.organization_id, 'product', t.product),
-                   \(JobPriority.scheduled), r.run_id
-            FROM new_runs r
-            JOIN targets t USING (tenant_id)
-            ON CONFLICT (tenant_id, unique_key) DO NOTHING
-            RETURNING 1
+            \(fragment: SyncTargets.jobs(runs: "new_runs", targets: "targets", priority: JobPriority.scheduled))
         )
         SELECT (SELECT count(*) FROM new_runs)::int AS runs, (SELECT count(*) FROM new_jobs)::int AS jobs
         """

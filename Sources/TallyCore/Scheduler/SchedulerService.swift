@@ -3,6 +3,7 @@ public import Postgres
 public import ServiceLifecycle
 import Foundation
 import NIOConcurrencyHelpers
+import TallyQueue
 
 /// A scheduler process's loop, as a ServiceLifecycle service: a tick at
 /// start and then every `interval`. A database error is logged and the

@@ -1,6 +1,7 @@
 import Autotask
 import Foundation
 import Postgres
+import TallyQueue
 
 /// Posts one adjustment so that a contract service ends at its target, and
 /// never twice: it holds the service's lock (`ContractServiceLocks`, no
@@ -30,25 +31,21 @@ struct ContractServiceWriter {
             try await RequestBudget.check(
                 tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 1, meter: services.meter, on: connection)
             return try await connection.query("""
-                WITH held AS (
-                    SELECT 1 FROM jobs
-                    WHERE tenant_id = \(tenant.tenantID) AND job_id = \(job.jobID) AND worker_id = \(workerID)
-                      AND state = 'running' AND lease_expires_at > now()
-                ),
-                previous AS (
+                WITH previous AS (
                     SELECT written_at FROM contract_service_writes
                     WHERE tenant_id = \(tenant.tenantID) AND contract_id = \(key.contractID) AND service_id = \(key.serviceID)
                 ),
                 marked AS (
                     INSERT INTO contract_service_writes (tenant_id, contract_id, service_id, job_id, written_at)
-                    SELECT \(tenant.tenantID), \(key.contractID), \(key.serviceID), \(job.jobID), 'infinity' FROM held
+                    SELECT \(tenant.tenantID), \(key.contractID), \(key.serviceID), \(job.jobID), 'infinity'
+                    WHERE \(fragment: JobQueue.leaseCondition(job, worker: workerID))
                     ON CONFLICT (tenant_id, contract_id, service_id) DO UPDATE SET job_id = EXCLUDED.job_id, written_at = 'infinity'
                     RETURNING 1
                 )
-                SELECT (SELECT count(*) FROM marked)::int AS held, (SELECT written_at FROM previous) AS previous
+                SELECT (SELECT count(*) FROM marked)::int AS leased, (SELECT written_at FROM previous) AS previous
                 """, name: "mark contract service write")[0]
         }
-        guard try intent.decode("held", as: Int.self) == 1 else {
+        guard try intent.decode("leased", as: Int.self) == 1 else {
             throw JobFailure.transient("the job's lease ran out before it could write; it will run again")
         }
         var plan = plan

@@ -1,5 +1,6 @@
 public import Foundation
 public import Postgres
+import TallyQueue
 
 /// A tenant's hourly budget of Autotask requests, over all workers: the sum
 /// of the last 60 minutes of `autotask_request_counts`, plus what this

@@ -1,4 +1,5 @@
 public import Postgres
+import TallyQueue
 
 /// Runs: a scheduled period of a tenant or a Sync Now, and their progress.
 public enum Runs {
@@ -16,10 +17,7 @@ public enum Runs {
     ) async throws -> Created {
         let rows = try await connection.query("""
             WITH chosen AS (
-                SELECT s.tenant_id, s.organization_id, s.product FROM sync_targets s
-                WHERE s.tenant_id = \(tenantID)
-                  AND (\(organizationID)::bigint IS NULL OR s.organization_id = \(organizationID))
-                  AND (\(product)::text IS NULL OR s.product = \(product))
+                \(fragment: SyncTargets.select(tenantsIn: "\(tenantID)", organizationID: organizationID, product: product))
             ),
             new_run AS (
                 INSERT INTO runs (tenant_id, trigger, organization_id, product, requested_by, job_count)
@@ -27,13 +25,7 @@ public enum Runs {
                 RETURNING tenant_id, run_id
             ),
             new_jobs AS (
-                INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, run_id)
-                SELECT c.tenant_id, 'sync', tally_sync_job_key(r.run_id, c.organization_id, c.product),
-                       jsonb_build_object('organization_id', c.organization_id, 'product', c.product),
-                       \(JobPriority.syncNow), r.run_id
-                FROM new_run r JOIN chosen c ON c.tenant_id = r.tenant_id
-                ORDER BY c.organization_id, c.product
-                RETURNING 1
+                \(fragment: SyncTargets.jobs(runs: "new_run", targets: "chosen", priority: JobPriority.syncNow, inOrder: true))
             )
             SELECT run_id, (SELECT count(*) FROM new_jobs)::int AS jobs FROM new_run
             """, name: "create sync now run")

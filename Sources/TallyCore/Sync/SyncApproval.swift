@@ -1,4 +1,5 @@
 public import Postgres
+import TallyQueue
 
 /// `tally jobs approve`: releases a sync job the guard rails held.
 public enum SyncApproval {
@@ -12,16 +13,15 @@ public enum SyncApproval {
     /// guard rails once; a different usage by then is checked again.
     public static func approve(tenantID: Int64, jobID: Int64, on connection: Connection) async throws -> Outcome {
         try await connection.withTransaction { tx in
-            let rows = try await tx.query("""
-                SELECT state, (report->>'units_before')::int AS before, (report->>'target_units')::int AS target
-                FROM jobs WHERE tenant_id = \(tenantID) AND job_id = \(jobID) AND kind = \(SyncKind.name) FOR UPDATE
-                """, name: "read held job")
-            guard let row = rows.first else { return .notHeld(state: nil) }
-            let state: String = try row.decode("state")
-            guard state == "held", let target: Int = try row.decode("target") else { return .notHeld(state: state) }
+            guard let job = try await JobQueue.job(tenantID: tenantID, jobID: jobID, locking: true, on: tx),
+                  var arguments = try job.arguments(of: SyncKind.self)
+            else { return .notHeld(state: nil) }
+            let report = try job.report(as: SyncKind.Report.self)
+            guard job.state == "held", let target = report?.targetUnits else { return .notHeld(state: job.state) }
+            arguments.approvedTarget = target
             let approved = try await JobQueue.retry(
-                tenantID: tenantID, jobID: jobID, from: ["held"], mergingArguments: "{\"approved_target\": \(target)}", on: tx)
-            return approved ? .approved(unitsBefore: try row.decode("before"), target: target) : .notHeld(state: state)
+                tenantID: tenantID, jobID: jobID, from: ["held"], arguments: try JobQueue.encode(arguments), on: tx)
+            return approved ? .approved(unitsBefore: report?.unitsBefore, target: target) : .notHeld(state: job.state)
         }
     }
 }

@@ -1,6 +1,10 @@
+public import TallyQueue
+
 /// The arguments of a `sync` job: bring this organization's units of this
 /// product to its usage.
-public struct SyncArguments: Codable, Sendable, Hashable {
+public struct SyncArguments: RowArguments, Hashable {
+    public typealias Column = CodingKeys
+
     public var organizationID: Int64
     public var product: String
     /// Set when an operator approved a held change: a change to exactly this
@@ -13,7 +17,7 @@ public struct SyncArguments: Codable, Sendable, Hashable {
         self.approvedTarget = approvedTarget
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case organizationID = "organization_id"
         case product
         case approvedTarget = "approved_target"

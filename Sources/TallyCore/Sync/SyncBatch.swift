@@ -1,6 +1,7 @@
 public import Autotask
 import Foundation
 import Postgres
+import TallyQueue
 
 /// Everything the sync jobs of one claimed batch need, read once: the tenant,
 /// Tally's data for each organization and product, and the Autotask snapshot

@@ -14,10 +14,8 @@ public enum SyncDryRun {
     ) async throws -> [Row] {
         let keys = try await services.pool.withConnection { connection in
             try await connection.query("""
-                SELECT organization_id, product FROM sync_targets
-                WHERE tenant_id = \(tenantID)
-                  AND (\(organizationID)::bigint IS NULL OR organization_id = \(organizationID))
-                  AND (\(product)::text IS NULL OR product = \(product))
+                SELECT organization_id, product
+                FROM (\(fragment: SyncTargets.select(tenantsIn: "\(tenantID)", organizationID: organizationID, product: product))) AS t
                 ORDER BY organization_id, product
                 """, name: "dry run targets").map {
                 SyncTarget.Key(organizationID: try $0.decode("organization_id"), product: try $0.decode("product"))

@@ -1,12 +1,17 @@
 public import Autotask
 import Foundation
+public import TallyQueue
 
 /// The `sync` job: make the units of one product on one organization's
 /// contract equal its usage (DESIGN.md "One sync job"). The jobs of a claimed
 /// batch share one read of Autotask; each change is one adjustment.
 public struct SyncKind: JobKind {
     public typealias Arguments = SyncArguments
+    public typealias Report = SyncReport
     public static let name = "sync"
+    /// Writes each sync job's `results` row in the statement that ends the job,
+    /// whatever ended it (sql/003, `tally_record_sync_result`).
+    public static let resultTrigger = "jobs_record_sync_result"
 
     let services: SyncServices
 

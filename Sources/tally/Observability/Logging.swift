@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TallyCore
+import TallyQueue
 
 /// How Tally logs, from the environment: `LOG_LEVEL` (or the older
 /// `TALLY_LOG_LEVEL`; default info) and `LOG_FORMAT` (`text` for a terminal,

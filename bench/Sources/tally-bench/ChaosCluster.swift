@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TallyQueue
 import TallySim
 import TestSupport
 #if canImport(Glibc)
@@ -17,6 +18,8 @@ final class ChaosCluster {
     let tenantIDs: [Int64]
     let environment: [String: String]
     let workerArguments: [String]
+    /// `tally worker`, or `tally-bench worker` (which also runs the test-only `crash` kind).
+    var workerProgram = "tally"
     var workers: [Process] = []
     let log: FileHandle
     let logPath: String
@@ -25,7 +28,7 @@ final class ChaosCluster {
 
     static func start(
         tenants: Int, organizations: Int, workers count: Int, workerArguments: [String], database: ConnectionConfiguration,
-        on db: Connection
+        workerProgram: String = "tally", on db: Connection
     ) async throws -> ChaosCluster {
         try await db.executeScript("TRUNCATE tenants CASCADE", name: "reset")
         let world = WorldGenerator(
@@ -43,6 +46,7 @@ final class ChaosCluster {
             environment: ["TALLY_SECRET_KEY": keyText, "TALLY_AUTOTASK_URL": simulator.lookupURL],
             workerArguments: workerArguments, log: try FileHandle(forWritingTo: URL(fileURLWithPath: logPath)), logPath: logPath)
         cluster.needed = try await AdjustmentAudit.neededChanges(tenantIDs: tenantIDs, simulator: simulator.state, on: db)
+        cluster.workerProgram = workerProgram
         for _ in 0..<count { cluster.workers.append(try cluster.startWorker()) }
         return cluster
     }
@@ -62,7 +66,7 @@ final class ChaosCluster {
     }
 
     func startWorker() throws -> Process {
-        try Launcher().launch("tally", ["worker"] + workerArguments, environment: environment, log: log)
+        try Launcher().launch(workerProgram, ["worker"] + workerArguments, environment: environment, log: log)
     }
 
     /// SIGKILL to a random worker, and a new one in its place.

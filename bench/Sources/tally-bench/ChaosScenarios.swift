@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TallyQueue
 import TallySim
 import TestSupport
 #if canImport(Glibc)
@@ -158,7 +159,9 @@ extension ChaosBenchmark {
     /// 7. 20 syncs with malformed arguments and 5 jobs whose handler kills its worker (3 attempts each), among 1,000 syncs; crashed workers are restarted.
     func poison() async throws -> ChaosFigures {
         var figures = ChaosFigures("7 poison input")
-        let cluster = try await cluster(tenants: 20, organizations: 25, workers: 3, extra: ["--lease-seconds", "3"])
+        // tally-bench's worker: the shipped tally has no kind that crashes on request.
+        let cluster = try await cluster(
+            tenants: 20, organizations: 25, workers: 3, extra: ["--lease-seconds", "3"], workerProgram: "tally-bench")
         let malformed = [
             #"{"organization_id": "seven", "product": "edr"}"#, #"{"product": "edr"}"#,
             #"{"organization_id": 1, "product": 42}"#, #"{"organization_id": 123456789012345678901234567890, "product": "edr"}"#,
@@ -174,7 +177,7 @@ extension ChaosBenchmark {
         for tenant in cluster.tenantIDs.suffix(5) {
             try await cluster.db.execute("""
                 INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, max_attempts)
-                VALUES (\(tenant), 'noop', 'crash', '{"crash": true}', 10, 3)
+                VALUES (\(tenant), \(CrashKind.name), 'crash', '{}', 10, 3)
                 """)
         }
         await cluster.simulator.state.setFaults(try FaultSpec(parsing: "latency=50"))
@@ -213,11 +216,13 @@ extension ChaosBenchmark {
     }
 
     /// A cluster whose workers run `options.concurrency` tasks, batch 20, fast retries unless `extra` says otherwise.
-    func cluster(tenants: Int, organizations: Int, workers: Int, extra: [String]) async throws -> ChaosCluster {
+    func cluster(
+        tenants: Int, organizations: Int, workers: Int, extra: [String], workerProgram: String = "tally"
+    ) async throws -> ChaosCluster {
         try await ChaosCluster.start(
             tenants: tenants, organizations: organizations, workers: workers,
             workerArguments: ["--concurrency", "\(options.concurrency)", "--batch-size", "20", "--retry-base-seconds", "0.5"] + extra,
-            database: database, on: try await connection())
+            database: database, workerProgram: workerProgram, on: try await connection())
     }
 
     /// The end of every scenario: all jobs ended, sync jobs succeeded, the audit; then the cluster stops.

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TallyQueue
 
 /// A pgbench script that does what a worker task does for a batch of no-op
 /// jobs, with the workers' own statements: claim, finish each job (starting

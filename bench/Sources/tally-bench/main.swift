@@ -2,6 +2,8 @@
 import Foundation
 import Postgres
 import TallyCore
+import TallyQueue
+import TestSupport
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "print-claim" {
@@ -10,6 +12,15 @@ if arguments.first == "print-claim" {
     print("PREPARE claim AS " + claim.text + ";")
     print("EXPLAIN (ANALYZE) EXECUTE claim(" + claim.parameters.map { $0.map(quoteLiteral) ?? "NULL" }.joined(separator: ", ") + ");")
     exit(0)
+}
+if arguments.first == "worker" {
+    do {
+        try await TestWorker.run(Array(arguments.dropFirst()))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        exit(64)
+    }
 }
 if arguments.first == "e2e" {
     var options = E2EBenchmark.Options()
@@ -55,6 +66,8 @@ let usage = """
            tally-bench dashboard [--tenants N] [--organizations N] [--repeat N]
            tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]
            tally-bench chaos [--scenarios 1,2,…,8] [--soak-minutes 60] [--soak-concurrency 200] [--sample-seconds 15] [--concurrency 16]
+           tally-bench worker [--concurrency N] [--batch-size N] [--lease-seconds S] [--retry-base-seconds S] [--poll-seconds S]
+               (tally's worker plus the test-only kind `crash`, for poison-job tests)
            tally-bench print-claim   (the claim as PREPARE and EXPLAIN ANALYZE EXECUTE, for psql)
 
     """

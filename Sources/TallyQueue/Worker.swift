@@ -16,6 +16,7 @@ public final class Worker: Service, Sendable {
     let registry: JobRegistry
     let configuration: WorkerConfiguration
     let logger: Logger
+    let metrics: QueueMetrics
     let wake = WakeSignal()
     /// Signalled once the listener is listening (its only waiter is `run`).
     let listening = WakeSignal()
@@ -29,12 +30,13 @@ public final class Worker: Service, Sendable {
 
     public init(
         pool: ConnectionPool, listenerConfiguration: ConnectionConfiguration, registry: JobRegistry,
-        configuration: WorkerConfiguration, logger: Logger
+        configuration: WorkerConfiguration, metrics: QueueMetrics = .none, logger: Logger
     ) {
         self.pool = pool
         self.listenerConfiguration = listenerConfiguration
         self.registry = registry
         self.configuration = configuration
+        self.metrics = metrics
         var logger = logger
         logger[metadataKey: "worker"] = "\(id)"
         self.logger = logger
@@ -113,7 +115,7 @@ public final class Worker: Service, Sendable {
                         worker: id, task: task, batchSize: configuration.batchSize, lease: configuration.lease,
                         kinds: kinds, kindsDecideTenant: configuration.kinds != nil, on: connection)
                 }
-                TallyMetrics.recordClaim(duration: ContinuousClock.now - started)
+                metrics.claimDuration(ContinuousClock.now - started)
                 failures = 0
             } catch {
                 failures += 1
@@ -131,7 +133,7 @@ public final class Worker: Service, Sendable {
             staleHints = 0
             wake.signalOne()
             for (kind, jobs) in Dictionary(grouping: claim.jobs, by: \.kind) {
-                TallyMetrics.claimed(kind: kind, count: jobs.count)
+                metrics.claimed(kind, jobs.count)
             }
             await work(claim.jobs)
         }

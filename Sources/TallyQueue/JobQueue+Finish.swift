@@ -59,6 +59,17 @@ extension JobQueue {
             """
     }
 
+    /// A condition, true while `worker` still holds `job` under an unexpired
+    /// lease, for a kind that must not act on a job it lost (a write to
+    /// Autotask) to check in a statement of its own.
+    public static func leaseCondition(_ job: ClaimedJob, worker: UUID) -> SQL {
+        """
+        EXISTS (SELECT 1 FROM jobs
+                WHERE tenant_id = \(job.tenantID) AND job_id = \(job.jobID) AND worker_id = \(worker)
+                  AND state = 'running' AND lease_expires_at > now())
+        """
+    }
+
     /// Marks `job` started (it uses an attempt) when it was not marked by the claim or by its predecessor's finish.
     /// Answers false when the worker no longer holds the job.
     public static func markStarted(_ job: ClaimedJob, worker: UUID, on connection: Connection) async throws -> Bool {

@@ -33,10 +33,7 @@ public struct NewJob: Sendable {
         _ kind: Kind.Type, tenantID: Int64, uniqueKey: String, arguments: Kind.Arguments,
         priority: Int = JobPriority.scheduled, runAt: Date? = nil, maxAttempts: Int = 8, runID: Int64? = nil
     ) throws -> NewJob {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let text = String(decoding: try encoder.encode(arguments), as: UTF8.self)
-        return NewJob(tenantID: tenantID, kind: Kind.name, uniqueKey: uniqueKey, arguments: text, priority: priority,
+        NewJob(tenantID: tenantID, kind: Kind.name, uniqueKey: uniqueKey, arguments: try JobQueue.encode(arguments), priority: priority,
                       runAt: runAt, maxAttempts: maxAttempts, runID: runID)
     }
 }

@@ -5,6 +5,8 @@ public import Postgres
 /// partial index of its own, so sampling stays cheap beside a million
 /// finished jobs.
 public enum QueueDepth {
+    public static let states = ["queued", "running", "held"]
+
     public static func sample(on connection: Connection) async throws -> [String: Int] {
         let row = try await connection.query(
             """
@@ -13,9 +15,8 @@ public enum QueueDepth {
                    (SELECT count(*) FROM jobs WHERE state = 'held')::int AS held
             """, name: "queue depth", prepared: true)[0]
         var counts: [String: Int] = [:]
-        for state in ["queued", "running", "held"] {
+        for state in states {
             counts[state] = try row.decode(state, as: Int.self)
-            TallyMetrics.queueDepth(state: state, jobs: counts[state] ?? 0)
         }
         return counts
     }

@@ -10,6 +10,20 @@ extension JobQueue {
         case notCancellable(state: String?)
     }
 
+    /// A job as stored, locked for the caller's transaction when `locking`
+    /// (an approval decides from it and then requeues it).
+    public static func job(tenantID: Int64, jobID: Int64, locking: Bool = false, on connection: Connection) async throws -> StoredJob? {
+        let lock: SQL = locking ? "FOR UPDATE" : ""
+        let rows = try await connection.query("""
+            SELECT tenant_id, job_id, kind, state, args::text AS args, report::text AS report FROM jobs
+            WHERE tenant_id = \(tenantID) AND job_id = \(jobID) \(fragment: lock)
+            """, name: "read job")
+        guard let row = rows.first else { return nil }
+        return StoredJob(
+            tenantID: try row.decode("tenant_id"), jobID: try row.decode("job_id"), kind: try row.decode("kind"),
+            state: try row.decode("state"), arguments: try row.decode("args"), report: try row.decode("report"))
+    }
+
     /// Cancels a job: at once when queued, at its next checkpoint when running.
     public static func cancel(tenantID: Int64, jobID: Int64, on connection: Connection) async throws -> CancelOutcome {
         let rows = try await connection.query("""
@@ -40,17 +54,17 @@ extension JobQueue {
     }
 
     /// Puts a job that ended in one of `states` (default: failed, cancelled
-    /// or held) back in the queue with fresh attempts, merging `arguments`
-    /// (a JSON object's text) into its arguments. Answers false when the job
-    /// is not in one of those states.
+    /// or held) back in the queue with fresh attempts, with new `arguments`
+    /// (JSON object text; nil keeps them). Answers false when the job is not
+    /// in one of those states.
     public static func retry(
-        tenantID: Int64, jobID: Int64, from states: [String] = ["failed", "cancelled", "held"], mergingArguments arguments: String? = nil,
+        tenantID: Int64, jobID: Int64, from states: [String] = ["failed", "cancelled", "held"], arguments: String? = nil,
         on connection: Connection
     ) async throws -> Bool {
         try await connection.execute("""
             UPDATE jobs SET state = 'queued', run_at = now(), attempts = 0, finished_at = NULL, started_at = NULL,
                 worker_id = NULL, cancel_requested = false, outcome_message = NULL, deferred_reason = NULL,
-                args = args || coalesce(\(arguments)::jsonb, '{}')
+                args = coalesce(\(arguments)::jsonb, args)
             WHERE tenant_id = \(tenantID) AND job_id = \(jobID) AND state = ANY (\(states)::text[])
             """, name: "retry job") == 1
     }

@@ -1,3 +1,4 @@
+import Foundation
 public import Postgres
 
 /// The PostgreSQL job queue: every statement that reads or changes jobs.
@@ -39,5 +40,33 @@ public enum JobQueue {
             ORDER BY tenant_id
             ON CONFLICT (tenant_id, unique_key) DO NOTHING
             """, name: "enqueue jobs")
+    }
+
+    /// A kind's arguments as stored: a JSON object with sorted keys.
+    public static func encode(_ arguments: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(arguments), as: UTF8.self)
+    }
+
+    /// Jobs of `Kind` from the rows of a query, for producers that make many
+    /// at once inside a statement of their own (a run and its jobs): use it as
+    /// a data-modifying CTE. `rows` has the columns `tenant_id`, `run_id`,
+    /// `unique_key`, `priority`, and one per argument of `arguments`, named
+    /// as its coding key; arguments left out are absent from the job's JSON.
+    /// A taken unique key is skipped. Returns `tenant_id, job_id, run_id`.
+    public static func insert<Kind: JobKind>(
+        _ kind: Kind.Type, arguments: [Kind.Arguments.Column], from rows: SQL
+    ) -> SQL where Kind.Arguments: RowArguments {
+        precondition(arguments.allSatisfy { $0.stringValue.allSatisfy { $0 == "_" || $0.isLowercase || $0.isNumber } },
+                     "argument keys of \(Kind.name) must be plain lower-case column names")
+        let pairs = arguments.map { "'\($0.stringValue)', new.\($0.stringValue)" }.joined(separator: ", ")
+        return """
+            INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, run_id)
+            SELECT new.tenant_id, \(Kind.name), new.unique_key, jsonb_build_object(\(unescaped: pairs)), new.priority, new.run_id
+            FROM (\(fragment: rows)) AS new
+            ON CONFLICT (tenant_id, unique_key) DO NOTHING
+            RETURNING tenant_id, job_id, run_id
+            """
     }
 }

@@ -3,7 +3,9 @@ import NIOConcurrencyHelpers
 /// Wakes idle worker tasks: one per signal (a woken task that finds work
 /// wakes the next, so a burst of jobs fans out without a stampede), or all
 /// at once for shutdown. A signal with nobody waiting is kept for the next waiter.
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
+    public init() {}
+
     private struct State {
         var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
         var nextID: UInt64 = 0
@@ -12,7 +14,7 @@ final class WakeSignal: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    func signalOne() {
+    public func signalOne() {
         let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             if state.waiters.isEmpty {
                 state.pending = true
@@ -23,7 +25,7 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    func signalAll() {
+    public func signalAll() {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.pending = true
             defer { state.waiters.removeAll() }
@@ -33,7 +35,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns when signalled or after `timeout`, whichever comes first.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: timeout) }
             group.addTask { await self.waitForSignal() }

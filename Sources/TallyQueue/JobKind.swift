@@ -3,12 +3,17 @@ public import Logging
 public import Postgres
 
 /// A kind of job: a Swift type with a handler, registered with the worker
-/// under `name` (the `kind` column).
+/// under `name` (the `kind` column). Its arguments are stored as a JSON
+/// object; what it reports (`JobContext.report`) is stored with its end.
 public protocol JobKind: Sendable {
     associatedtype Arguments: Codable & Sendable
+    associatedtype Report: Codable & Sendable = NoReport
     static var name: String { get }
     func run(_ arguments: Arguments, context: JobContext) async throws -> JobOutcome
 }
+
+/// The report of a kind that reports nothing.
+public struct NoReport: Codable, Sendable {}
 
 /// How a handler that returned normally ended its job.
 public enum JobOutcome: Sendable, Equatable {

@@ -11,14 +11,14 @@ extension Worker {
         for (index, job) in batch.enumerated() {
             if isStopping {
                 await reliably("hand back jobs") { try await JobQueue.handBack(Array(batch[index...]), worker: self.id, on: $0) }
-                for unstarted in batch[index...] { TallyMetrics.ended(kind: unstarted.kind, .handedBack) }
+                for unstarted in batch[index...] { metrics.ended(unstarted.kind, .handedBack) }
                 break
             }
             if !isMarkedStarted {
-                let held = await reliably("mark job started") {
+                let stillOurs = await reliably("mark job started") {
                     try await JobQueue.markStarted(job, worker: self.id, on: $0)
                 }
-                guard held == true else { continue }
+                guard stillOurs == true else { continue }
             }
             // The claim returned the first job's attempts after counting this
             // one; the others were counted when they were marked started.
@@ -30,7 +30,7 @@ extension Worker {
             let outcome = await reliably("finish job") {
                 try await JobQueue.finish(running, end, report: report, worker: self.id, startingNext: next, on: $0)
             }
-            TallyMetrics.ended(kind: job.kind, end)
+            metrics.ended(job.kind, end)
             if outcome != true {
                 logger.warning("lost the job before finishing it (its lease ran out); it will run again",
                                metadata: ["tenant": "\(job.tenantID)", "job": "\(job.jobID)"])

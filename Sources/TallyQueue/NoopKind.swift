@@ -1,12 +1,9 @@
 import Foundation
 import Postgres
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A diagnostic job kind built into every worker: does nothing, or what its
-/// arguments ask (wait, fail, crash the process, record when it ran). Tests,
+/// arguments ask (wait, fail, record when it ran). (A job that crashes its
+/// worker is `CrashKind`, in test and benchmark builds only.) Tests,
 /// benchmarks and operators use it to exercise the queue without Autotask.
 public struct NoopKind: JobKind {
     public static let name = "noop"
@@ -20,24 +17,21 @@ public struct NoopKind: JobKind {
         public var succeedOnAttempt: Int?
         /// Ask for a retry after this long (with `fail: "transient"`).
         public var retryAfterMilliseconds: Int?
-        /// Kill the worker process (a handler that crashes it).
-        public var crash: Bool?
         /// Insert a row in `noop_runs` when it starts and stamp it when it ends.
         public var record: Bool?
 
         public init(sleepMilliseconds: Int? = nil, fail: String? = nil, succeedOnAttempt: Int? = nil,
-                    retryAfterMilliseconds: Int? = nil, crash: Bool? = nil, record: Bool? = nil) {
+                    retryAfterMilliseconds: Int? = nil, record: Bool? = nil) {
             self.sleepMilliseconds = sleepMilliseconds
             self.fail = fail
             self.succeedOnAttempt = succeedOnAttempt
             self.retryAfterMilliseconds = retryAfterMilliseconds
-            self.crash = crash
             self.record = record
         }
 
         enum CodingKeys: String, CodingKey {
             case sleepMilliseconds = "sleep_ms", fail, succeedOnAttempt = "succeed_on_attempt"
-            case retryAfterMilliseconds = "retry_after_ms", crash, record
+            case retryAfterMilliseconds = "retry_after_ms", record
         }
     }
 
@@ -53,7 +47,6 @@ public struct NoopKind: JobKind {
                     """, name: "record noop start")
             }
         }
-        if arguments.crash == true { kill(getpid(), SIGKILL) }
         if let milliseconds = arguments.sleepMilliseconds {
             let end = ContinuousClock.now + .milliseconds(milliseconds)
             while ContinuousClock.now < end {

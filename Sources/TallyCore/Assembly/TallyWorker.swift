@@ -1,0 +1,69 @@
+import Autotask
+public import Foundation
+public import Logging
+public import Postgres
+public import TallyQueue
+
+/// The composition root of a worker process: the pool, the Autotask client
+/// and its request meter, the sync services and the job kinds, wired as
+/// `tally worker` runs them. Tests and benchmarks build workers here too,
+/// adding kinds of their own (`extraKinds`).
+public struct TallyWorker: Sendable {
+    public struct Settings: Sendable {
+        public var database: ConnectionConfiguration
+        public var queue = WorkerConfiguration()
+        /// Connections the worker's tasks share; nil: concurrency + 2, at most 16.
+        public var databaseConnections: Int?
+        public var zoneLookupURL = AutotaskConfiguration.defaultZoneLookupURL
+        /// Opens tenants' Autotask secrets; without it the worker runs no sync jobs.
+        public var secretKey: SecretKey?
+
+        public init(database: ConnectionConfiguration) {
+            self.database = database
+        }
+    }
+
+    /// The kinds every worker knows; `sync` needs a secret key.
+    public static let knownKinds = [NoopKind.name, SyncKind.name].sorted()
+
+    public let worker: Worker
+    let pool: ConnectionPool
+    let meter: RequestMeter
+    let autotask: AutotaskClient
+
+    /// Builds the worker. Fails when `settings.queue.kinds` names `sync` but there is no secret key.
+    public init(_ settings: Settings, extraKinds: (inout JobRegistry) -> Void = { _ in }, logger: Logger) throws {
+        let concurrency = settings.queue.concurrency
+        // A task holds a connection only for a statement or a short transaction, never
+        // across an Autotask request, so a few serve many tasks (and each costs a thread).
+        pool = ConnectionPool(
+            configuration: settings.database, maximumConnections: settings.databaseConnections ?? min(concurrency + 2, 16))
+        let meter = RequestMeter(pool: pool, logger: logger)
+        self.meter = meter
+        autotask = AutotaskClient(
+            configuration: AutotaskConfiguration(
+                zoneLookupURL: settings.zoneLookupURL, connectionsPerHost: max(64, 2 * concurrency),
+                onRequest: { await meter.record($0) }),
+            logger: logger)
+        var registry = JobRegistry()
+        registry.register(NoopKind())
+        if let key = settings.secretKey {
+            registry.register(SyncKind(services: SyncServices(pool: pool, autotask: autotask, secretKey: key, meter: meter)))
+        } else if settings.queue.kinds?.contains(SyncKind.name) == true {
+            throw SecretError.noKey
+        } else {
+            logger.warning("no secret key (TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE): this worker does not claim sync jobs")
+        }
+        extraKinds(&registry)
+        worker = Worker(
+            pool: pool, listenerConfiguration: settings.database, registry: registry, configuration: settings.queue,
+            metrics: TallyMetrics.queue, logger: logger)
+    }
+
+    /// After the worker has stopped: writes the last request counts and closes what it opened.
+    public func shutdown() async {
+        await meter.flush()
+        try? await autotask.shutdown()
+        pool.close()
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// A job as the queue stores it, read outside a worker (operators' commands, approval).
+public struct StoredJob: Sendable, Equatable {
+    public var tenantID: Int64
+    public var jobID: Int64
+    public var kind: String
+    public var state: String
+    /// JSON object text.
+    public var arguments: String
+    /// The handler's report at the job's last end (JSON object text), if any.
+    public var report: String?
+
+    /// The arguments, if the job is of `Kind`.
+    public func arguments<Kind: JobKind>(of kind: Kind.Type) throws -> Kind.Arguments? {
+        guard self.kind == Kind.name else { return nil }
+        return try JSONDecoder().decode(Kind.Arguments.self, from: Data(arguments.utf8))
+    }
+
+    public func report<Report: Decodable>(as type: Report.Type) throws -> Report? {
+        guard let report else { return nil }
+        return try JSONDecoder().decode(Report.self, from: Data(report.utf8))
+    }
+}
