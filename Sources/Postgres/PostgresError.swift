@@ -1,8 +1,10 @@
 /// An error from the database layer.
 ///
-/// `description` is safe to show to a person: it never contains statement
-/// parameters or connection secrets. SQLSTATE is kept as a field rather than
-/// an enum; the helpers below name the few states callers branch on.
+/// `description` is safe to show to a person and to log: it never contains
+/// statement parameters, connection secrets or row values (the server's
+/// DETAIL, e.g. "Failing row contains …", is kept in `detail` only). SQLSTATE
+/// is kept as a field rather than an enum; the helpers below name the few
+/// states callers branch on.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         /// Could not open a connection.
@@ -44,16 +46,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         var text = message
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let statement { text += " in statement \"\(statement)\"" }
-        if let detail, !detail.isEmpty { text += " — \(detail)" }
         if let hint, !hint.isEmpty { text += " — \(hint)" }
         return text
     }
 
     public var isUniqueViolation: Bool { sqlState == "23505" }
-    public var isForeignKeyViolation: Bool { sqlState == "23503" }
-    public var isCheckViolation: Bool { sqlState == "23514" }
     public var isQueryCanceled: Bool { sqlState == "57014" }
-    public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
     /// True when retrying on a fresh connection may succeed: the connection
     /// broke, or the server is shutting down or not accepting connections.
     public var isConnectionProblem: Bool {

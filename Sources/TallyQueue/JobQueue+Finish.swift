@@ -5,23 +5,15 @@ extension JobQueue {
     /// Ends a running job held by `worker` and, in the same statement, marks
     /// `next` (the following job of the batch) as started. `report` (JSON
     /// object text) is the handler's account of the job, stored with its end.
-    /// `within` runs in the same transaction.
     /// Answers false when the worker no longer held the job (its lease ran
     /// out and it was reclaimed): then nothing is written.
     @discardableResult
     public static func finish(
         _ job: ClaimedJob, _ end: JobEnd, report: String? = nil, worker: UUID, startingNext next: ClaimedJob? = nil,
-        on connection: Connection, within: (@Sendable (Connection) async throws -> Void)? = nil
+        on connection: Connection
     ) async throws -> Bool {
         let statement = finishStatement(job, end, report: report, worker: worker, startingNext: next)
-        guard let within else {
-            return try await connection.query(statement, name: "finish job", prepared: true)[0].decode("done", as: Int.self) == 1
-        }
-        return try await connection.withTransaction { tx in
-            guard try await tx.query(statement, name: "finish job", prepared: true)[0].decode("done", as: Int.self) == 1 else { return false }
-            try await within(tx)
-            return true
-        }
+        return try await connection.query(statement, name: "finish job", prepared: true)[0].decode("done", as: Int.self) == 1
     }
 
     /// The statement behind `finish` (the benchmark runs it through pgbench as a baseline).

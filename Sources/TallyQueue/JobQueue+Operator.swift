@@ -1,3 +1,4 @@
+public import Foundation
 public import Postgres
 
 extension JobQueue {
@@ -67,5 +68,36 @@ extension JobQueue {
                 args = coalesce(\(arguments)::jsonb, args)
             WHERE tenant_id = \(tenantID) AND job_id = \(jobID) AND state = ANY (\(states)::text[])
             """, name: "retry job") == 1
+    }
+}
+
+extension JobQueue {
+    /// A job as `tally jobs list` shows it.
+    public struct ListedJob: Sendable {
+        public var job: StoredJob
+        public var runID: Int64?
+        public var attempts: Int
+        /// The outcome message, the last error or the reason it was deferred.
+        public var why: String?
+        /// When it ended, started or is due, whichever is latest in its life.
+        public var updatedAt: Date
+    }
+
+    /// A tenant's latest jobs, newest first, optionally in one state.
+    public static func list(tenantID: Int64, state: String?, limit: Int, on connection: Connection) async throws -> [ListedJob] {
+        try await connection.query("""
+            SELECT tenant_id, job_id, kind, run_id, state, attempts, args::text AS args, report::text AS report,
+                   coalesce(outcome_message, last_error, deferred_reason) AS why,
+                   coalesce(finished_at, started_at, run_at) AS updated_at
+            FROM jobs WHERE tenant_id = \(tenantID) AND (\(state)::text IS NULL OR state = \(state))
+            ORDER BY job_id DESC LIMIT \(max(1, limit))
+            """, name: "list jobs").map {
+            ListedJob(
+                job: StoredJob(
+                    tenantID: try $0.decode("tenant_id"), jobID: try $0.decode("job_id"), kind: try $0.decode("kind"),
+                    state: try $0.decode("state"), arguments: try $0.decode("args"), report: try $0.decode("report")),
+                runID: try $0.decode("run_id"), attempts: try $0.decode("attempts"), why: try $0.decode("why"),
+                updatedAt: try $0.decode("updated_at"))
+        }
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Autotask
 import Foundation
 import TallyCore
 
@@ -24,9 +23,9 @@ struct AutotaskCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let db = try await CommandContext.connect("autotask companies")
-                let companies = try await CommandContext.withAutotask(tenant: tenant, options: autotask, on: db) { session, _ in
-                    try await session.companies(AutotaskQuery(filter: [.field("isActive", .eq, .bool(true))]))
+                let (db, tenantID) = try await Commands.connect("autotask companies", tenant: tenant)
+                let companies = try await CommandContext.withAutotask(tenantID: tenantID, options: autotask, on: db) {
+                    try await $0.activeCompanies()
                 }
                 if output.json { return try printJSON(companies) }
                 var table = Table("company", "name")
@@ -45,11 +44,9 @@ struct AutotaskCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let db = try await CommandContext.connect("autotask contracts")
-                let contracts = try await CommandContext.withAutotask(tenant: tenant, options: autotask, on: db) { session, _ in
-                    var filter: [AutotaskFilter] = [.eq("contractType", ContractType.recurringService)]
-                    if let company { filter.append(.eq("companyID", company)) }
-                    return try await session.contracts(AutotaskQuery(filter: filter))
+                let (db, tenantID) = try await Commands.connect("autotask contracts", tenant: tenant)
+                let contracts = try await CommandContext.withAutotask(tenantID: tenantID, options: autotask, on: db) {
+                    try await $0.recurringContracts(companyID: company)
                 }
                 if output.json { return try printJSON(contracts) }
                 var table = Table("contract", "company", "name", "status", "start", "end")
@@ -70,9 +67,9 @@ struct AutotaskCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let db = try await CommandContext.connect("autotask services")
-                let services = try await CommandContext.withAutotask(tenant: tenant, options: autotask, on: db) { session, _ in
-                    try await session.services()
+                let (db, tenantID) = try await Commands.connect("autotask services", tenant: tenant)
+                let services = try await CommandContext.withAutotask(tenantID: tenantID, options: autotask, on: db) {
+                    try await $0.services()
                 }
                 if output.json { return try printJSON(services) }
                 var table = Table("service", "name", "active", "unit price")

@@ -19,17 +19,9 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let (db, tenantID) = try await CommandContext.connect("check", tenant: tenant)
-            let key = try CommandContext.secretKey()
-            let client = try CommandContext.autotaskClient(autotask)
-            let items: [TenantCheck.Item]
-            do {
-                items = try await TenantCheck.run(tenantID: tenantID, key: key, client: client, on: db)
-                try? await client.shutdown()
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
+            let (db, tenantID) = try await Commands.connect("check", tenant: tenant)
+            let items = try await Commands.check(
+                tenantID: tenantID, zoneLookupURL: try autotask.zoneLookupURL(), logger: makeLogger(label: "tally.autotask"), on: db)
             if output.json {
                 try printJSON(items)
             } else {

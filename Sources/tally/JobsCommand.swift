@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Postgres
 import TallyCore
-import TallyQueue
 
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,39 +22,13 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 50
         @OptionGroup var output: OutputOptions
 
-        struct Row: Codable {
-            var jobID: Int64
-            var kind: String
-            var runID: Int64?
-            var state: String
-            var attempts: Int
-            var organizationID: Int64?
-            var product: String?
-            var why: String?
-            var updatedAt: Date
-        }
-
         func run() async throws {
             try await reportingFailures {
-                let states = ["queued", "running", "succeeded", "failed", "skipped", "held", "cancelled"]
-                if let state, !states.contains(state) {
-                    throw InputError("\(state) is not a job state: use one of \(states.joined(separator: ", "))")
+                if let state, !JobListing.states.contains(state) {
+                    throw InputError("\(state) is not a job state: use one of \(JobListing.states.joined(separator: ", "))")
                 }
-                let (db, tenantID) = try await CommandContext.connect("jobs list", tenant: tenant)
-                let rows = try await db.query("""
-                    SELECT job_id, kind, run_id, state, attempts, (args->>'organization_id')::bigint AS organization_id,
-                           args->>'product' AS product,
-                           coalesce(outcome_message, last_error, deferred_reason) AS why,
-                           coalesce(finished_at, started_at, run_at) AS updated_at
-                    FROM jobs WHERE tenant_id = \(tenantID) AND (\(state)::text IS NULL OR state = \(state))
-                      AND coalesce(args->>'organization_id', '0') ~ '^[0-9]{1,18}$'
-                    ORDER BY job_id DESC LIMIT \(max(1, limit))
-                    """).map {
-                    Row(jobID: try $0.decode("job_id"), kind: try $0.decode("kind"), runID: try $0.decode("run_id"),
-                        state: try $0.decode("state"), attempts: try $0.decode("attempts"),
-                        organizationID: try $0.decode("organization_id"), product: try $0.decode("product"),
-                        why: try $0.decode("why"), updatedAt: try $0.decode("updated_at"))
-                }
+                let (db, tenantID) = try await Commands.connect("jobs list", tenant: tenant)
+                let rows = try await JobListing.list(tenantID: tenantID, state: state, limit: limit, on: db)
                 if output.json { return try printJSON(rows) }
                 var table = Table("job", "kind", "run", "state", "attempts", "organization", "product", "when", "why")
                 for r in rows {
@@ -75,8 +47,8 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let (db, tenantID) = try await CommandContext.connect("jobs retry", tenant: tenant)
-                guard try await JobQueue.retry(tenantID: tenantID, jobID: job, on: db) else {
+                let (db, tenantID) = try await Commands.connect("jobs retry", tenant: tenant)
+                guard try await JobControl.retry(tenantID: tenantID, jobID: job, on: db) else {
                     throw InputError("job \(job) of \(tenant) is not failed, cancelled or held: `tally jobs list \(tenant)` shows its state")
                 }
                 print("job \(job) is queued again")
@@ -91,8 +63,8 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let (db, tenantID) = try await CommandContext.connect("jobs cancel", tenant: tenant)
-                switch try await JobQueue.cancel(tenantID: tenantID, jobID: job, on: db) {
+                let (db, tenantID) = try await Commands.connect("jobs cancel", tenant: tenant)
+                switch try await JobControl.cancel(tenantID: tenantID, jobID: job, on: db) {
                 case .cancelled: print("job \(job) is cancelled")
                 case .requested: print("job \(job) is running; it stops at its next checkpoint")
                 case .notCancellable(let state):
@@ -109,7 +81,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let (db, tenantID) = try await CommandContext.connect("jobs approve", tenant: tenant)
+                let (db, tenantID) = try await Commands.connect("jobs approve", tenant: tenant)
                 switch try await SyncApproval.approve(tenantID: tenantID, jobID: job, on: db) {
                 case .approved(let before, let target):
                     print("approved: job \(job) will set \(before.map { "\($0) → " } ?? "")\(target) units")

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Autotask
 import Foundation
-import Postgres
 import TallyCore
 
 struct MapCommand: AsyncParsableCommand {
@@ -29,12 +27,12 @@ struct MapCommand: AsyncParsableCommand {
 
     /// Runs `body` with a session unless offline.
     static func withSession(
-        _ slug: String, mode: Mode, _ body: (Connection, Int64, AutotaskSession?, AutotaskDay?) async throws -> Void
+        _ slug: String, mode: Mode, _ body: (Database, Int64, TenantAutotask?) async throws -> Void
     ) async throws {
-        let (db, tenantID) = try await CommandContext.connect("map", tenant: slug)
-        if mode.offline { return try await body(db, tenantID, nil, nil) }
-        try await CommandContext.withAutotask(tenant: slug, options: mode.autotask, on: db) { session, tenant in
-            try await body(db, tenantID, session, tenant.today)
+        let (db, tenantID) = try await Commands.connect("map", tenant: slug)
+        if mode.offline { return try await body(db, tenantID, nil) }
+        try await CommandContext.withAutotask(tenantID: tenantID, options: mode.autotask, on: db) { autotask in
+            try await body(db, tenantID, autotask)
         }
     }
 
@@ -47,8 +45,8 @@ struct MapCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, session, _ in
-                    try await Mappings.mapProduct(tenantID: tenantID, product: product, serviceID: serviceID, autotask: session, on: db)
+                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, autotask in
+                    try await Mappings.mapProduct(tenantID: tenantID, product: product, serviceID: serviceID, autotask: autotask, on: db)
                 }
                 print("\(tenant): \(product) is billed as service \(serviceID)")
             }
@@ -65,9 +63,9 @@ struct MapCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 var cleared = false
-                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, session, _ in
+                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, autotask in
                     cleared = try await Mappings.mapCompany(
-                        tenantID: tenantID, organizationID: organization, companyID: companyID, autotask: session, on: db)
+                        tenantID: tenantID, organizationID: organization, companyID: companyID, autotask: autotask, on: db)
                 }
                 print("\(tenant): organization \(organization) is company \(companyID)"
                       + (cleared ? "; its contract, of the old company, was unmapped: `tally map contract`" : ""))
@@ -85,9 +83,9 @@ struct MapCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, session, today in
+                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, autotask in
                     try await Mappings.mapContract(
-                        tenantID: tenantID, organizationID: organization, contractID: contractID, today: today, autotask: session, on: db)
+                        tenantID: tenantID, organizationID: organization, contractID: contractID, autotask: autotask, on: db)
                 }
                 print("\(tenant): organization \(organization) bills on contract \(contractID)")
             }
@@ -104,9 +102,9 @@ struct MapCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let (db, tenantID) = try await CommandContext.connect("map suggest", tenant: tenant)
-                let suggestions = try await CommandContext.withAutotask(tenant: tenant, options: autotask, on: db) { session, _ in
-                    try await MappingSuggestions.suggest(tenantID: tenantID, autotask: session, on: db)
+                let (db, tenantID) = try await Commands.connect("map suggest", tenant: tenant)
+                let suggestions = try await CommandContext.withAutotask(tenantID: tenantID, options: autotask, on: db) {
+                    try await MappingSuggestions.suggest(tenantID: tenantID, autotask: $0, on: db)
                 }
                 if apply {
                     try await db.withTransaction { tx in
@@ -131,24 +129,10 @@ struct MapCommand: AsyncParsableCommand {
         @Flag(help: "Only organizations without a company or contract.") var unmapped = false
         @OptionGroup var output: OutputOptions
 
-        struct Row: Codable {
-            var organizationID: Int64
-            var name: String
-            var companyID: Int64?
-            var contractID: Int64?
-        }
-
         func run() async throws {
             try await reportingFailures {
-                let (db, tenantID) = try await CommandContext.connect("map list", tenant: tenant)
-                let rows = try await db.query("""
-                    SELECT organization_id, name, company_id, contract_id FROM organizations
-                    WHERE tenant_id = \(tenantID) AND (NOT \(unmapped) OR contract_id IS NULL)
-                    ORDER BY organization_id
-                    """).map {
-                    Row(organizationID: try $0.decode("organization_id"), name: try $0.decode("name"),
-                        companyID: try $0.decode("company_id"), contractID: try $0.decode("contract_id"))
-                }
+                let (db, tenantID) = try await Commands.connect("map list", tenant: tenant)
+                let rows = try await Mappings.organizations(tenantID: tenantID, unmappedOnly: unmapped, on: db)
                 if output.json { return try printJSON(rows) }
                 var table = Table("organization", "name", "company", "contract")
                 for r in rows { table.add("\(r.organizationID)", r.name, r.companyID.cell, r.contractID.cell) }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Postgres
 import TallyCore
 
 struct MigrateCommand: AsyncParsableCommand {
@@ -24,7 +23,7 @@ struct MigrateCommand: AsyncParsableCommand {
         try await reportingFailures {
             let directory = MigrationDirectory.locate(explicit: sqlDirectory)
             let migrator = Migrator(migrations: try Migration.load(from: directory))
-            let connection = try await Connection.connect(.fromEnvironment(applicationName: "tally migrate"))
+            let connection = try await Commands.connect("migrate")
             let report = try await migrator.apply(on: connection)
             for file in report.applied { print("applied \(file)") }
             print("schema is current: \(report.alreadyApplied + report.applied.count) migrations, \(report.applied.count) applied now")

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Postgres
 import ServiceLifecycle
 import TallyCore
 
@@ -44,7 +43,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let logger = makeLogger(label: "tally.scheduler")
-            let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally scheduler")
+            let database = DatabaseConfiguration.fromEnvironment(applicationName: "tally scheduler")
             let scheduler = SchedulerService(
                 database: database, interval: .milliseconds(Int64(tickSeconds * 1000)), logger: logger)
             let health = DatabaseHealth(configuration: database, logger: logger)

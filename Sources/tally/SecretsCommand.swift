@@ -36,7 +36,7 @@ struct SecretsCommand: AsyncParsableCommand {
                     throw InputError("the environment variable \(newKeyEnvironment) is not set: export the new key in it")
                 }
                 let new = try SecretKey(base64: text)
-                let count = try await SecretRekey.rekey(from: old, to: new, on: try await CommandContext.connect("secrets rekey"))
+                let count = try await SecretRekey.rekey(from: old, to: new, on: try await Commands.connect("secrets rekey"))
                 print("re-sealed \(count) secrets with key \(new.id); set TALLY_SECRET_KEY to the new key everywhere")
             }
         }

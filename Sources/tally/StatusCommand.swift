@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Postgres
 import TallyCore
 
 struct StatusCommand: AsyncParsableCommand {
@@ -40,7 +39,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let connection = try await Connection.connect(.fromEnvironment(applicationName: "tally status"))
+            let connection = try await Commands.connect("status")
             try await Dashboard.prepareSession(on: connection)
             if let tenant {
                 let status = try await TenantStatus.load(slug: tenant, runs: runCount, on: connection)

@@ -1,8 +1,5 @@
 import ArgumentParser
-import Autotask
 import Foundation
-import Logging
-import Postgres
 import TallyCore
 
 struct SyncCommand: AsyncParsableCommand {
@@ -31,17 +28,15 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let (db, tenantID) = try await CommandContext.connect("sync", tenant: tenant)
+            let (db, tenantID) = try await Commands.connect("sync", tenant: tenant)
             if let product {
                 let known = try await UsageStore.products(on: db)
                 guard known.contains(product) else {
                     throw InputError("there is no product \(product): the products are \(known.sorted().joined(separator: ", "))")
                 }
             }
-            if let organization, try await db.query("""
-                SELECT 1 FROM organizations WHERE tenant_id = \(tenantID) AND organization_id = \(organization)
-                """).isEmpty {
-                throw InputError("\(tenant) has no organization \(organization): `tally map list \(tenant)` lists them")
+            if let organization {
+                try await Mappings.requireOrganization(tenantID: tenantID, organizationID: organization, on: db)
             }
             if dryRun { return try await printPlan(tenantID: tenantID) }
             let run = try await Runs.syncNow(
@@ -58,23 +53,9 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     private func printPlan(tenantID: Int64) async throws {
-        let key = try CommandContext.secretKey()
-        let pool = ConnectionPool(configuration: .fromEnvironment(applicationName: "tally sync --dry-run"), maximumConnections: 2)
-        let meter = RequestMeter(pool: pool, logger: makeLogger(label: "tally.sync"))
-        let client = AutotaskClient(
-            configuration: AutotaskConfiguration(zoneLookupURL: try autotask.zoneLookupURL(), onRequest: { await meter.record($0) }))
-        let services = SyncServices(pool: pool, autotask: client, secretKey: key, meter: meter)
-        let rows: [SyncDryRun.Row]
-        do {
-            rows = try await SyncDryRun.plan(tenantID: tenantID, organizationID: organization, product: product, services: services)
-            await meter.flush()
-            try? await client.shutdown()
-            pool.close()
-        } catch {
-            try? await client.shutdown()
-            pool.close()
-            throw error
-        }
+        let rows = try await Commands.dryRun(
+            tenantID: tenantID, organizationID: organization, product: product, zoneLookupURL: try autotask.zoneLookupURL(),
+            logger: makeLogger(label: "tally.sync"))
         if output.json { return try printJSON(rows.map(PlanLine.init)) }
         var table = Table("organization", "name", "product", "units now", "target", "change", "would")
         for row in rows {
@@ -112,7 +93,7 @@ struct SyncCommand: AsyncParsableCommand {
         }
     }
 
-    private func waitForRun(tenantID: Int64, runID: Int64, on db: Connection) async throws {
+    private func waitForRun(tenantID: Int64, runID: Int64, on db: Database) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutSeconds * 1000))
         var last = ""
         while true {
@@ -123,15 +104,10 @@ struct SyncCommand: AsyncParsableCommand {
                 last = line
             }
             if progress.isFinished {
-                let problems = try await db.query("""
-                    SELECT organization_id, product, outcome, message FROM results
-                    WHERE tenant_id = \(tenantID) AND run_id = \(runID) AND outcome IN ('failed', 'held', 'skipped')
-                    ORDER BY outcome, organization_id, product
-                    """)
+                let problems = try await Runs.problems(tenantID: tenantID, runID: runID, on: db)
                 var table = Table("organization", "product", "outcome", "what to do")
-                for row in problems {
-                    table.add("\(try row.decode("organization_id", as: Int64.self))", try row.decode("product"),
-                              try row.decode("outcome"), try row.decode("message"))
+                for problem in problems {
+                    table.add("\(problem.organizationID)", problem.product, problem.outcome, problem.message)
                 }
                 if !problems.isEmpty { print(table.rendered) }
                 if progress.failed > 0 { throw ExitCode.failure }

@@ -10,7 +10,8 @@ struct Tally: AsyncParsableCommand {
             unset, libpq's PG* variables and defaults apply.
 
             Exit codes: 0 success; 1 the command failed (the reason is on standard error); \
-            64 the command line is wrong.
+            64 the command line is wrong; 65 Tally refused the input (an unknown tenant, a bad \
+            value, a missing secret key) and wrote nothing.
             """,
         subcommands: [
             MigrateCommand.self, WorkerCommand.self, SchedulerCommand.self, TenantCommand.self, MapCommand.self,

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyQueue
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -84,7 +83,7 @@ struct TenantCommand: AsyncParsableCommand {
                 let key = try CommandContext.secretKey()
                 let credentials = TenantStore.Credentials(
                     userName: autotaskUser, integrationCode: integrationCode, secret: try secret.read() ?? "")
-                let db = try await CommandContext.connect("tenant add")
+                let db = try await Commands.connect("tenant add")
                 _ = try await TenantStore.add(slug: slug, settings: settings, credentials: credentials, key: key, on: db)
                 print("added tenant \(slug); next: `tally map product \(slug) edr SERVICE_ID`, then `tally check \(slug)`")
             }
@@ -97,7 +96,7 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let tenants = try await TenantInfo.all(on: try await CommandContext.connect("tenant list"))
+                let tenants = try await TenantInfo.all(on: try await Commands.connect("tenant list"))
                 if output.json { return try printJSON(tenants) }
                 var table = Table("tenant", "name", "time zone", "schedule", "cap", "budget", "organizations", "mapped", "products", "paused")
                 for t in tenants {
@@ -116,7 +115,7 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let t = try await TenantInfo.one(slug: slug, on: try await CommandContext.connect("tenant show"))
+                let t = try await TenantInfo.one(slug: slug, on: try await Commands.connect("tenant show"))
                 if output.json { return try printJSON(t) }
                 var table = Table("setting", "value")
                 table.add("name", t.name)
@@ -161,7 +160,7 @@ struct TenantCommand: AsyncParsableCommand {
                 guard settings != TenantSettings() else {
                     throw InputError("nothing to change: give --schedule, --time-zone, --cap, --budget, --max-drop, --allow-zero, --staleness-hours, --pause or --resume")
                 }
-                let db = try await CommandContext.connect("tenant schedule")
+                let db = try await Commands.connect("tenant schedule")
                 try await TenantStore.update(slug: slug, settings: settings, on: db)
                 let t = try await TenantInfo.one(slug: slug, on: db)
                 print("\(slug): \(t.schedule) in \(t.timeZone), cap \(t.concurrencyCap), budget \(t.hourlyRequestBudget)/h, max drop \(t.guardMaxDropPercent) %\(t.paused ? ", paused" : "")")
@@ -188,7 +187,7 @@ struct TenantCommand: AsyncParsableCommand {
                     throw InputError("nothing to change: give --autotask-user, --integration-code or the secret (--secret-stdin, --secret-env, --secret-file)")
                 }
                 let key = try CommandContext.secretKey()
-                let db = try await CommandContext.connect("tenant credentials")
+                let db = try await Commands.connect("tenant credentials")
                 try await TenantStore.setCredentials(
                     slug: slug, userName: autotaskUser, integrationCode: integrationCode, secret: try secret.read(), key: key, on: db)
                 print("updated the credentials of \(slug); `tally check \(slug)` tries them")
@@ -206,7 +205,7 @@ struct TenantCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 guard yes else { throw InputError("removing \(slug) deletes all its data: run again with --yes to confirm") }
-                try await TenantStore.remove(slug: slug, on: try await CommandContext.connect("tenant remove"))
+                try await TenantStore.remove(slug: slug, on: try await Commands.connect("tenant remove"))
                 print("removed tenant \(slug)")
             }
         }

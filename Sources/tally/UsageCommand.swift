@@ -21,7 +21,7 @@ struct UsageCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let (db, tenantID) = try await CommandContext.connect("usage set", tenant: tenant)
+                let (db, tenantID) = try await Commands.connect("usage set", tenant: tenant)
                 let csv = "organization_id,organization_name,product,units\n"
                     + [organization, name ?? "", product, units].map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
                         .joined(separator: ",")
@@ -63,7 +63,7 @@ struct UsageCommand: AsyncParsableCommand {
                     }
                     text = contents
                 }
-                let (db, tenantID) = try await CommandContext.connect("usage import", tenant: tenant)
+                let (db, tenantID) = try await Commands.connect("usage import", tenant: tenant)
                 let rows = try UsageCSV.parse(text, products: try await UsageStore.products(on: db))
                 let written = try await UsageStore.write(rows, tenantID: tenantID, source: "csv", on: db)
                 print("\(tenant): imported \(written) usage rows from \(file)")

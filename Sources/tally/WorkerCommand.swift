@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import Postgres
 import ServiceLifecycle
 import TallyCore
-import TallyQueue
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -97,14 +95,14 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let logger = makeLogger(label: "tally.worker")
-            let database = ConnectionConfiguration.fromEnvironment(applicationName: "tally worker")
+            let database = DatabaseConfiguration.fromEnvironment(applicationName: "tally worker")
             var settings = TallyWorker.Settings(database: database)
             settings.queue.concurrency = concurrency
             settings.queue.batchSize = batchSize
             settings.queue.lease = .milliseconds(Int64(leaseSeconds * 1000))
             settings.queue.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
             settings.queue.shutdownGrace = .milliseconds(Int64(graceSeconds * 1000))
-            settings.queue.retryPolicy = RetryPolicy(base: .milliseconds(Int64(retryBaseSeconds * 1000)))
+            settings.retryBase = .milliseconds(Int64(retryBaseSeconds * 1000))
             settings.queue.retention = .seconds(Int64(retentionHours * 3600))
             settings.queue.kinds = kinds.map(Self.parseKinds)
             settings.databaseConnections = databaseConnections

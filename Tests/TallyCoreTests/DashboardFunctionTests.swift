@@ -56,7 +56,7 @@ struct DashboardFunctionTests {
 
     @Test func everyReasonThatNeedsAPersonHasAFix() async throws {
         try await Fixtures.withMigratedDatabase { _, db in
-            let success: Set<String> = [SyncReason.unchanged.rawValue, SyncReason.adjusted.rawValue, SyncReason.dryRun.rawValue]
+            let success: Set<String> = [SyncReason.unchanged.rawValue, SyncReason.adjusted.rawValue]
             let codes = SyncReason.allCases.map(\.rawValue).filter { !success.contains($0) }
                 + AutotaskError.Reason.allCases.map(\.snakeCased) + ["cancelled", "failed"]
             let rows = try await db.query(

@@ -21,7 +21,17 @@ public struct TallyWorker: Sendable {
         public init(database: ConnectionConfiguration) {
             self.database = database
         }
+
+        /// The first retry delay of a transient failure (it doubles each attempt).
+        public var retryBase: Duration {
+            get { queue.retryPolicy.base }
+            set { queue.retryPolicy = RetryPolicy(base: newValue, cap: queue.retryPolicy.cap) }
+        }
     }
+
+    /// Install on the process's log handlers: every line logged while a job
+    /// runs names its tenant, run and job (`JobLogContext`).
+    public static let logMetadataProvider = JobLogContext.provider
 
     /// The kinds every worker knows; `sync` needs a secret key.
     public static let knownKinds = [NoopKind.name, SyncKind.name].sorted()

@@ -1,7 +1,7 @@
 public import Autotask
 
-/// Whether a contract can carry an organization's units today (DESIGN.md
-/// "One sync job", step 2): the sync and `tally map contract` ask the same.
+/// Whether a contract can carry an organization's units today (docs/sync.md,
+/// "Planning"): the sync and `tally map contract` ask the same.
 public enum ContractCheck {
     /// The reason and a sentence that names the fix, or nil when the contract is fine.
     /// `who` names the organization in the fix ("map WHO to …"), nil: "choose …".

@@ -1,4 +1,4 @@
-public import Autotask
+import Autotask
 import Foundation
 public import Postgres
 
@@ -13,12 +13,12 @@ public enum MappingSuggestions {
 
     /// For each organization without a company, the active Autotask company of
     /// the same normalised name, when exactly one has it.
-    public static func suggest(tenantID: Int64, autotask: AutotaskSession, on connection: Connection) async throws -> [Suggestion] {
+    public static func suggest(tenantID: Int64, autotask: TenantAutotask, on connection: Connection) async throws -> [Suggestion] {
         let organizations = try await connection.query("""
             SELECT organization_id, name FROM organizations WHERE tenant_id = \(tenantID) AND company_id IS NULL ORDER BY organization_id
             """, name: "unmapped organizations").map { (try $0.decode("organization_id", as: Int64.self), try $0.decode("name", as: String.self)) }
         guard !organizations.isEmpty else { return [] }
-        let companies = try await autotask.companies(.init(filter: [.field("isActive", .eq, .bool(true))]))
+        let companies = try await autotask.activeCompanies()
         let byName = Dictionary(grouping: companies) { normalise($0.companyName ?? "") }
         return organizations.compactMap { id, name in
             guard let matches = byName[normalise(name)], matches.count == 1, let company = matches.first else { return nil }

@@ -1,4 +1,4 @@
-public import Autotask
+import Autotask
 import Foundation
 public import Postgres
 
@@ -7,12 +7,12 @@ public import Postgres
 /// caller has no session (`--offline`, for bulk loading).
 public enum Mappings {
     public static func mapProduct(
-        tenantID: Int64, product: String, serviceID: Int, autotask: AutotaskSession?, on connection: Connection
+        tenantID: Int64, product: String, serviceID: Int, autotask: TenantAutotask?, on connection: Connection
     ) async throws {
         try await requireProduct(product, on: connection)
         guard serviceID > 0 else { throw InputError("a service id is a positive number, not \(serviceID)") }
         if let autotask {
-            guard let service = try await autotask.service(id: serviceID) else {
+            guard let service = try await autotask.session.service(id: serviceID) else {
                 throw InputError("Autotask has no service \(serviceID): `tally autotask services TENANT` lists the services")
             }
             if service.isActive == false {
@@ -28,12 +28,12 @@ public enum Mappings {
     /// Answers whether a contract mapping of another company was cleared.
     @discardableResult
     public static func mapCompany(
-        tenantID: Int64, organizationID: Int64, companyID: Int, autotask: AutotaskSession?, on connection: Connection
+        tenantID: Int64, organizationID: Int64, companyID: Int, autotask: TenantAutotask?, on connection: Connection
     ) async throws -> Bool {
-        let organization = try await requireOrganization(tenantID: tenantID, organizationID: organizationID, on: connection)
+        let organization = try await findOrganization(tenantID: tenantID, organizationID: organizationID, on: connection)
         guard companyID > 0 else { throw InputError("a company id is a positive number, not \(companyID)") }
         if let autotask {
-            guard let company = try await autotask.company(id: companyID) else {
+            guard let company = try await autotask.session.company(id: companyID) else {
                 throw InputError("Autotask has no company \(companyID): `tally autotask companies TENANT` lists them")
             }
             if company.isActive == false {
@@ -50,19 +50,19 @@ public enum Mappings {
     }
 
     public static func mapContract(
-        tenantID: Int64, organizationID: Int64, contractID: Int, today: AutotaskDay?, autotask: AutotaskSession?,
+        tenantID: Int64, organizationID: Int64, contractID: Int, autotask: TenantAutotask?,
         on connection: Connection
     ) async throws {
-        let organization = try await requireOrganization(tenantID: tenantID, organizationID: organizationID, on: connection)
+        let organization = try await findOrganization(tenantID: tenantID, organizationID: organizationID, on: connection)
         guard let companyID = organization.companyID else {
             throw InputError("organization \(organizationID) has no company yet: map it first with `tally map company TENANT \(organizationID) COMPANY_ID`")
         }
         guard contractID > 0 else { throw InputError("a contract id is a positive number, not \(contractID)") }
-        if let autotask, let today {
-            guard let contract = try await autotask.contract(id: contractID) else {
+        if let autotask {
+            guard let contract = try await autotask.session.contract(id: contractID) else {
                 throw InputError("Autotask has no contract \(contractID): `tally autotask contracts TENANT --company \(companyID)` lists the company's contracts")
             }
-            if let problem = ContractCheck.problem(contract, companyID: Int(companyID), today: today, who: nil) {
+            if let problem = ContractCheck.problem(contract, companyID: Int(companyID), today: autotask.today, who: nil) {
                 throw InputError(problem.message)
             }
         }
@@ -72,12 +72,37 @@ public enum Mappings {
             """, name: "map contract")
     }
 
+    /// An organization and its mappings, as `tally map list` shows it.
+    public struct MappedOrganization: Codable, Sendable {
+        public var organizationID: Int64
+        public var name: String
+        public var companyID: Int64?
+        public var contractID: Int64?
+    }
+
+    /// The tenant's organizations; `unmappedOnly`: those without a contract.
+    public static func organizations(tenantID: Int64, unmappedOnly: Bool, on connection: Connection) async throws -> [MappedOrganization] {
+        try await connection.query("""
+            SELECT organization_id, name, company_id, contract_id FROM organizations
+            WHERE tenant_id = \(tenantID) AND (NOT \(unmappedOnly) OR contract_id IS NULL)
+            ORDER BY organization_id
+            """, name: "list organizations").map {
+            MappedOrganization(organizationID: try $0.decode("organization_id"), name: try $0.decode("name"),
+                               companyID: try $0.decode("company_id"), contractID: try $0.decode("contract_id"))
+        }
+    }
+
     struct Organization {
         var companyID: Int64?
         var contractID: Int64?
     }
 
-    static func requireOrganization(tenantID: Int64, organizationID: Int64, on connection: Connection) async throws -> Organization {
+    /// Throws an `InputError` naming the fix when the tenant has no such organization.
+    public static func requireOrganization(tenantID: Int64, organizationID: Int64, on connection: Connection) async throws {
+        _ = try await findOrganization(tenantID: tenantID, organizationID: organizationID, on: connection)
+    }
+
+    static func findOrganization(tenantID: Int64, organizationID: Int64, on connection: Connection) async throws -> Organization {
         let rows = try await connection.query("""
             SELECT company_id, contract_id FROM organizations WHERE tenant_id = \(tenantID) AND organization_id = \(organizationID)
             """, name: "find organization")

@@ -46,6 +46,26 @@ public enum Runs {
         public var isFinished: Bool { queued + running == 0 && done >= jobCount }
     }
 
+    /// A job of a run that did not simply succeed, with what to do about it.
+    public struct Problem: Sendable, Equatable {
+        public var organizationID: Int64
+        public var product: String
+        public var outcome: String
+        public var message: String
+    }
+
+    /// The run's failed, held and skipped results, failures first.
+    public static func problems(tenantID: Int64, runID: Int64, on connection: Connection) async throws -> [Problem] {
+        try await connection.query("""
+            SELECT organization_id, product, outcome, message FROM results
+            WHERE tenant_id = \(tenantID) AND run_id = \(runID) AND outcome IN ('failed', 'held', 'skipped')
+            ORDER BY outcome, organization_id, product
+            """, name: "run problems").map {
+            Problem(organizationID: try $0.decode("organization_id"), product: try $0.decode("product"),
+                    outcome: try $0.decode("outcome"), message: try $0.decode("message"))
+        }
+    }
+
     /// How far a run is, from its jobs (which stay until pruned after their retention).
     public static func progress(tenantID: Int64, runID: Int64, on connection: Connection) async throws -> Progress? {
         let rows = try await connection.query("""

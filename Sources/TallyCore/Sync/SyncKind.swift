@@ -3,7 +3,7 @@ import Foundation
 public import TallyQueue
 
 /// The `sync` job: make the units of one product on one organization's
-/// contract equal its usage (DESIGN.md "One sync job"). The jobs of a claimed
+/// contract equal its usage (docs/sync.md). The jobs of a claimed
 /// batch share one read of Autotask; each change is one adjustment.
 public struct SyncKind: JobKind {
     public typealias Arguments = SyncArguments

@@ -1,7 +1,7 @@
 import Autotask
 
 /// Decides what one sync job does, from the tenant, Tally's own data and a
-/// snapshot of Autotask (DESIGN.md "One sync job", steps 1–4). It reads and
+/// snapshot of Autotask (docs/sync.md, "Planning"). It reads and
 /// writes nothing, so `tally sync --dry-run` uses it as the jobs do.
 public struct SyncPlanner: Sendable {
     public var tenant: SyncTenant

@@ -39,7 +39,6 @@ public struct SyncReport: Codable, Sendable, Hashable {
 public enum SyncReason: String, Sendable, CaseIterable {
     case unchanged
     case adjusted
-    case dryRun = "dry_run"
     case organizationRemoved = "organization_removed"
     case organizationNotMapped = "organization_not_mapped"
     case productNotMapped = "product_not_mapped"

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import TallyCore
-import TallyQueue
 
 /// How Tally logs, from the environment: `LOG_LEVEL` (or the older
 /// `TALLY_LOG_LEVEL`; default info) and `LOG_FORMAT` (`text` for a terminal,
@@ -41,7 +40,7 @@ func makeLogger(label: String) -> Logger {
         case .text: StreamLogHandler.standardError(label: label)
         case .json: JSONLogHandler(label: label)
         }
-        handler.metadataProvider = JobLogContext.provider
+        handler.metadataProvider = TallyWorker.logMetadataProvider
         return handler
     }
     logger.logLevel = settings.level

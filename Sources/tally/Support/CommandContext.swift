@@ -1,47 +1,19 @@
 import ArgumentParser
-import Autotask
 import Foundation
-import Postgres
 import TallyCore
 
-/// What commands that touch the database (and Autotask) need.
+/// What commands that touch the database and Autotask need, from TallyCore's `Commands`.
 enum CommandContext {
-    static func connect(_ purpose: String) async throws -> Connection {
-        try await Connection.connect(.fromEnvironment(applicationName: "tally \(purpose)"))
-    }
-
-    /// A connection and the id of the tenant named on the command line.
-    static func connect(_ purpose: String, tenant slug: String) async throws -> (Connection, Int64) {
-        let db = try await connect(purpose)
-        return (db, try await TenantLookup.id(slug: slug, on: db))
-    }
-
     static func secretKey() throws -> SecretKey {
         try SecretKey.fromEnvironment()
     }
 
-    /// An Autotask client for one command; shut it down when done.
-    static func autotaskClient(_ options: AutotaskOptions) throws -> AutotaskClient {
-        AutotaskClient(configuration: AutotaskConfiguration(zoneLookupURL: try options.zoneLookupURL(), readRetries: 1),
-                       logger: makeLogger(label: "tally.autotask"))
-    }
-
-    /// Runs `body` with the tenant's Autotask session; the client is shut down after.
+    /// Runs `body` with the tenant's Autotask; the client is shut down after.
     static func withAutotask<Result>(
-        tenant slug: String, options: AutotaskOptions, on connection: Connection,
-        _ body: (AutotaskSession, SyncTenant) async throws -> Result
+        tenantID: Int64, options: AutotaskOptions, on db: Database, _ body: (TenantAutotask) async throws -> Result
     ) async throws -> Result {
-        let tenantID = try await TenantLookup.id(slug: slug, on: connection)
-        let tenant = try await SyncTenant.load(tenantID: tenantID, key: try secretKey(), on: connection)
-        let client = try autotaskClient(options)
-        do {
-            let result = try await body(client.session(tenant.credentials), tenant)
-            try? await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        try await Commands.withAutotask(
+            tenantID: tenantID, zoneLookupURL: try options.zoneLookupURL(), logger: makeLogger(label: "tally.autotask"), on: db, body)
     }
 }
 

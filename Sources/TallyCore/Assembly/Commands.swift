@@ -1,0 +1,87 @@
+import Autotask
+public import Foundation
+public import Logging
+public import Postgres
+
+/// The database session a `tally` command works on.
+public typealias Database = Connection
+/// Where the database is (DATABASE_URL, or libpq's PG* variables).
+public typealias DatabaseConfiguration = ConnectionConfiguration
+
+/// The composition root of the `tally` command's one-shot commands: the
+/// database session, the tenant named on the command line, and the Autotask
+/// client a command needs, built here and nowhere in the CLI.
+public enum Commands {
+    /// Autotask's own zone lookup, where credentials are sent unless the operator names another.
+    public static let defaultZoneLookupURL = AutotaskConfiguration.defaultZoneLookupURL
+
+    public static func connect(_ purpose: String) async throws -> Database {
+        try await Connection.connect(.fromEnvironment(applicationName: "tally \(purpose)"))
+    }
+
+    /// A session and the id of the tenant named on the command line.
+    public static func connect(_ purpose: String, tenant slug: String) async throws -> (Database, Int64) {
+        let db = try await connect(purpose)
+        return (db, try await TenantLookup.id(slug: slug, on: db))
+    }
+
+    /// Runs `body` with the tenant's Autotask (its secret opened with the
+    /// process's key); the client is shut down after.
+    public static func withAutotask<Result>(
+        tenantID: Int64, zoneLookupURL: URL, logger: Logger, on db: Database, _ body: (TenantAutotask) async throws -> Result
+    ) async throws -> Result {
+        let tenant = try await SyncTenant.load(tenantID: tenantID, key: try SecretKey.fromEnvironment(), on: db)
+        let client = autotaskClient(zoneLookupURL, logger: logger)
+        do {
+            let result = try await body(TenantAutotask(session: client.session(tenant.credentials), today: tenant.today))
+            try? await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// `tally check`.
+    public static func check(tenantID: Int64, zoneLookupURL: URL, logger: Logger, on db: Database) async throws -> [TenantCheck.Item] {
+        let key = try SecretKey.fromEnvironment()
+        let client = autotaskClient(zoneLookupURL, logger: logger)
+        do {
+            let items = try await TenantCheck.run(tenantID: tenantID, key: key, client: client, on: db)
+            try? await client.shutdown()
+            return items
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// `tally sync --dry-run`: the plan, with the sync's own services (its
+    /// request meter counts the reads against the tenant's budget).
+    public static func dryRun(
+        tenantID: Int64, organizationID: Int64?, product: String?, zoneLookupURL: URL, logger: Logger
+    ) async throws -> [SyncDryRun.Row] {
+        let key = try SecretKey.fromEnvironment()
+        let pool = ConnectionPool(configuration: .fromEnvironment(applicationName: "tally sync --dry-run"), maximumConnections: 2)
+        let meter = RequestMeter(pool: pool, logger: logger)
+        let client = AutotaskClient(
+            configuration: AutotaskConfiguration(zoneLookupURL: zoneLookupURL, onRequest: { await meter.record($0) }), logger: logger)
+        defer { pool.close() }
+        do {
+            let rows = try await SyncDryRun.plan(
+                tenantID: tenantID, organizationID: organizationID, product: product,
+                services: SyncServices(pool: pool, autotask: client, secretKey: key, meter: meter))
+            await meter.flush()
+            try? await client.shutdown()
+            return rows
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// A client for one command: reads retried once, not twice (a person is waiting).
+    static func autotaskClient(_ zoneLookupURL: URL, logger: Logger) -> AutotaskClient {
+        AutotaskClient(configuration: AutotaskConfiguration(zoneLookupURL: zoneLookupURL, readRetries: 1), logger: logger)
+    }
+}
