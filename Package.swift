@@ -154,5 +154,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "UnitTests", dependencies: ["TallyCore", "Autotask"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TallyCore", "Postgres", "TestSupport", "TallySim"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -2,10 +2,10 @@ public import Foundation
 public import Postgres
 
 extension JobQueue {
-    /// Ends a running job held by `worker` and, in the same statement, marks
+    /// Ends a running job leased to `worker` and, in the same statement, marks
     /// `next` (the following job of the batch) as started. `report` (JSON
     /// object text) is the handler's account of the job, stored with its end.
-    /// Answers false when the worker no longer held the job (its lease ran
+    /// Answers false when the job was no longer leased to the worker (its lease ran
     /// out and it was reclaimed): then nothing is written.
     @discardableResult
     public static func finish(
@@ -84,7 +84,7 @@ extension JobQueue {
             """, name: "hand back jobs")
     }
 
-    /// Frees the slot a task held. No notification: the task that frees a
+    /// Frees the slot a task took. No notification: the task that frees a
     /// slot claims again at once, and a tenant whose jobs go back to the
     /// queue (hand-back at shutdown) is announced by the requeue trigger.
     public static func releaseSlot(tenantID: Int64, slot: Int, worker: UUID, on connection: Connection) async throws {

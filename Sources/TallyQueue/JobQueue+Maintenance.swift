@@ -50,7 +50,7 @@ extension JobQueue {
                 SELECT tenant_id, job_id FROM jobs WHERE worker_id = \(worker) AND state = 'running'
                 FOR UPDATE SKIP LOCKED
             ),
-            held AS (
+            leased AS (
                 UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => \(lease.seconds))
                 FROM my_jobs m WHERE j.tenant_id = m.tenant_id AND j.job_id = m.job_id
                 RETURNING j.tenant_id, j.job_id, j.cancel_requested
@@ -58,8 +58,8 @@ extension JobQueue {
             beat AS (
                 UPDATE workers SET heartbeat_at = now() WHERE worker_id = \(worker) RETURNING worker_id
             )
-            SELECT (SELECT count(*) FROM beat)::int AS registered, held.tenant_id, held.job_id
-            FROM (SELECT 1) AS one LEFT JOIN held ON held.cancel_requested
+            SELECT (SELECT count(*) FROM beat)::int AS registered, leased.tenant_id, leased.job_id
+            FROM (SELECT 1) AS one LEFT JOIN leased ON leased.cancel_requested
             """, name: "renew leases")
         var cancelled = Set<JobKey>()
         for row in rows {

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TestSupport
 import Testing
 
 /// tally_dashboard reads the dashboard views and nothing else.

@@ -2,6 +2,7 @@ import Autotask
 import Foundation
 import Postgres
 import TallyCore
+import TestSupport
 import Testing
 
 /// The functions behind the views: the next due instant and the fix for each reason code.

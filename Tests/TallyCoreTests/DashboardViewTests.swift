@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TestSupport
 import Testing
 
 /// Each dashboard view's rows over `DashboardFixture`, read as `tally status` reads them.

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import TallyCore
 import TallySim
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import TallyCore
 import TallyQueue
+import TestSupport
 import Testing
 
 @Suite struct RoleTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TestSupport
 import Testing
 
 /// When runs are due: local times in IANA time zones, DST gaps and repeats,

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TestSupport
 
 /// Tenants with schedules and sync targets, written with SQL as an operator
 /// or the host platform would, and ticks at chosen instants.

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import TallyCore
 import TallyQueue
+import TestSupport
 import Testing
 
 /// What a tick creates: runs and their jobs, once, for the tenants that are due.

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import TallyCore
 import TallyQueue
+import TestSupport
 import Testing
 
 /// Every way a sync job can end writes its one result row, in the statement that ends it.

@@ -34,7 +34,7 @@ public enum Scheduler {
     /// 3. `new_runs`: the runs, with their job counts; a run another scheduler
     ///    created meanwhile is skipped (ON CONFLICT) and is not returned.
     /// 4. `new_jobs`: one sync job per target of each run inserted in step 3
-    ///    (`SyncTargets.jobs`, through the queue's set-based insert).
+    ///    (`Runs.syncJobs`, through the queue's set-based insert).
     /// The statement-level trigger on `jobs` marks the tenants as having work
     /// (`queue_tenants`) and wakes the workers (NOTIFY tally_jobs).
     public static func tickStatement(now: Date?) -> SQL {
@@ -53,7 +53,7 @@ public enum Scheduler {
               AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.tenant_id = d.tenant_id AND r.due_at >= d.due_at)
         ),
         targets AS MATERIALIZED (
-            \(fragment: SyncTargets.select(tenantsIn: "SELECT tenant_id FROM pending"))
+            \(fragment: Runs.targets(tenantsIn: "SELECT tenant_id FROM pending"))
         ),
         new_runs AS (
             -- A run without targets has nothing to wait for: it is finished when created.
@@ -67,7 +67,7 @@ public enum Scheduler {
             RETURNING tenant_id, run_id
         ),
         new_jobs AS (
-            \(fragment: SyncTargets.jobs(runs: "new_runs", targets: "targets", priority: JobPriority.scheduled))
+            \(fragment: Runs.syncJobs(runs: "new_runs", targets: "targets", priority: JobPriority.scheduled))
         )
         SELECT (SELECT count(*) FROM new_runs)::int AS runs, (SELECT count(*) FROM new_jobs)::int AS jobs
         """

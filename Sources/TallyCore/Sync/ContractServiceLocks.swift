@@ -1,9 +1,9 @@
 public import Postgres
 
-/// Session advisory locks on contract services, all held on one connection
+/// Session advisory locks on contract services, all taken on one connection
 /// of this process, so a task that holds a lock holds no connection while
 /// its Autotask post runs. When the process dies its session ends and
-/// PostgreSQL releases every lock it held at once.
+/// PostgreSQL releases every lock it took at once.
 ///
 /// PostgreSQL's session locks are reentrant, so the tasks of this process
 /// queue for a key here, and only the first of them takes it in the database.
@@ -19,7 +19,7 @@ public actor ContractServiceLocks {
     private let configuration: ConnectionConfiguration
     private var connection: Connection?
     private var session = 0
-    private var held: [String: Holding] = [:]
+    private var taken: [String: Holding] = [:]
 
     public init(configuration: ConnectionConfiguration) {
         self.configuration = configuration
@@ -39,17 +39,17 @@ public actor ContractServiceLocks {
     }
 
     private func acquire(_ name: String) async throws {
-        while held[name] != nil {
-            let handedOver = await withCheckedContinuation { held[name]!.waiters.append($0) }
+        while taken[name] != nil {
+            let handedOver = await withCheckedContinuation { taken[name]!.waiters.append($0) }
             if handedOver { return }
         }
-        held[name] = Holding(session: session)
+        taken[name] = Holding(session: session)
         do {
-            // Assigned after the await: no access to `held` may span a suspension.
+            // Assigned after the await: no access to `taken` may span a suspension.
             let session = try await lockInDatabase(name)
-            held[name]?.session = session
+            taken[name]?.session = session
         } catch {
-            let waiters = held.removeValue(forKey: name)?.waiters ?? []
+            let waiters = taken.removeValue(forKey: name)?.waiters ?? []
             for waiter in waiters { waiter.resume(returning: false) }
             throw error
         }
@@ -77,14 +77,14 @@ public actor ContractServiceLocks {
     }
 
     private func release(_ name: String) async {
-        guard var holding = held[name] else { return }
+        guard var holding = taken[name] else { return }
         if !holding.waiters.isEmpty {
             let next = holding.waiters.removeFirst()
-            held[name] = holding
+            taken[name] = holding
             next.resume(returning: true)
             return
         }
-        held[name] = nil
+        taken[name] = nil
         guard holding.session == session, let connection else { return }
         do {
             try await connection.execute(

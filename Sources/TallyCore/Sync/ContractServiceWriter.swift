@@ -26,7 +26,7 @@ struct ContractServiceWriter {
         _ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan
     ) async throws -> SyncPlan {
         let tenant = batch.tenant
-        // The budget is read once the lock is held (it may have been waited for).
+        // The budget is read once the lock is taken (it may have been waited for).
         let intent = try await services.pool.withConnection { connection in
             try await RequestBudget.check(
                 tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 1, meter: services.meter, on: connection)

@@ -1,7 +1,9 @@
 public import Postgres
 import TallyQueue
 
-/// Runs: a scheduled period of a tenant or a Sync Now, and their progress.
+/// Runs: a scheduled period of a tenant or a Sync Now; the targets a run
+/// covers and its sync jobs (defined here once for Sync Now, the scheduler's
+/// tick and the dry run); a run's progress and problems.
 public enum Runs {
     public struct Created: Sendable, Equatable {
         public var runID: Int64
@@ -17,7 +19,7 @@ public enum Runs {
     ) async throws -> Created {
         let rows = try await connection.query("""
             WITH chosen AS (
-                \(fragment: SyncTargets.select(tenantsIn: "\(tenantID)", organizationID: organizationID, product: product))
+                \(fragment: targets(tenantsIn: "\(tenantID)", organizationID: organizationID, product: product))
             ),
             new_run AS (
                 INSERT INTO runs (tenant_id, trigger, organization_id, product, requested_by, job_count)
@@ -25,7 +27,7 @@ public enum Runs {
                 RETURNING tenant_id, run_id
             ),
             new_jobs AS (
-                \(fragment: SyncTargets.jobs(runs: "new_run", targets: "chosen", priority: JobPriority.syncNow, inOrder: true))
+                \(fragment: syncJobs(runs: "new_run", targets: "chosen", priority: JobPriority.syncNow, inOrder: true))
             )
             SELECT run_id, (SELECT count(*) FROM new_jobs)::int AS jobs FROM new_run
             """, name: "create sync now run")
@@ -86,5 +88,37 @@ public enum Runs {
             jobCount: try row.decode("job_count"), queued: try row.decode("queued"), running: try row.decode("running"),
             succeeded: try row.decode("succeeded"), failed: try row.decode("failed"), skipped: try row.decode("skipped"),
             held: try row.decode("held"), cancelled: try row.decode("cancelled"))
+    }
+}
+
+/// Which (organization, product) pairs a run syncs, defined once for Sync
+/// Now, the scheduler's tick and the dry run: the rows of `sync_targets`
+/// (sql/003) of some tenants, optionally one organization and/or product.
+extension Runs {
+    /// `tenant_id, organization_id, product` of the tenants `tenants` yields
+    /// (a list or a subquery, used as `tenant_id IN (…)`).
+    static func targets(tenantsIn tenants: SQL, organizationID: Int64? = nil, product: String? = nil) -> SQL {
+        var statement: SQL = """
+            SELECT s.tenant_id, s.organization_id, s.product FROM sync_targets s
+            WHERE s.tenant_id IN (\(fragment: tenants))
+            """
+        if let organizationID { statement = "\(fragment: statement) AND s.organization_id = \(organizationID)" }
+        if let product { statement = "\(fragment: statement) AND s.product = \(product)" }
+        return statement
+    }
+
+    /// The sync jobs of new runs, one per target of the run's tenant, as a
+    /// data-modifying CTE (`JobQueue.insert`): `runs` and `targets` name
+    /// relations of the statement with `tenant_id, run_id` and the columns of
+    /// `targets`. `inOrder`: job ids follow organization and product, so a
+    /// run's jobs are claimed in that order (a Sync Now; the tick skips the sort).
+    static func syncJobs(runs: String, targets: String, priority: Int, inOrder: Bool = false) -> SQL {
+        let order: SQL = inOrder ? "ORDER BY t.tenant_id, t.organization_id, t.product" : ""
+        return JobQueue.insert(SyncKind.self, arguments: [.organizationID, .product], from: """
+            SELECT t.tenant_id, r.run_id, tally_sync_job_key(r.run_id, t.organization_id, t.product) AS unique_key,
+                   \(unescaped: String(priority))::smallint AS priority, t.organization_id, t.product
+            FROM \(identifier: runs) r JOIN \(identifier: targets) t ON t.tenant_id = r.tenant_id
+            \(fragment: order)
+            """)
     }
 }

@@ -15,7 +15,7 @@ public enum SyncDryRun {
         let keys = try await services.pool.withConnection { connection in
             try await connection.query("""
                 SELECT organization_id, product
-                FROM (\(fragment: SyncTargets.select(tenantsIn: "\(tenantID)", organizationID: organizationID, product: product))) AS t
+                FROM (\(fragment: Runs.targets(tenantsIn: "\(tenantID)", organizationID: organizationID, product: product))) AS t
                 ORDER BY organization_id, product
                 """, name: "dry run targets").map {
                 SyncTarget.Key(organizationID: try $0.decode("organization_id"), product: try $0.decode("product"))

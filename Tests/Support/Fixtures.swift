@@ -1,18 +1,18 @@
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 import TallyCore
-import TestSupport
 
-enum Fixtures {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
+
+public enum Fixtures {
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let sqlDirectory = packageRoot.appendingPathComponent("sql")
-    static let tallyExecutable = packageRoot.appendingPathComponent(".build/debug/tally")
+    public static let sqlDirectory = packageRoot.appendingPathComponent("sql")
+    public static let tallyExecutable = packageRoot.appendingPathComponent(".build/debug/tally")
     /// `tally-bench worker` is tally's worker plus the test-only kind `crash`.
-    static let benchExecutable = packageRoot.appendingPathComponent(".build/debug/tally-bench")
+    public static let benchExecutable = packageRoot.appendingPathComponent(".build/debug/tally-bench")
 
     /// A fresh database with every migration of sql/ applied.
-    static func withMigratedDatabase<Result>(
+    public static func withMigratedDatabase<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (ConnectionConfiguration, Connection) async throws -> Result
     ) async throws -> Result {

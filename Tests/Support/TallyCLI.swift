@@ -1,22 +1,22 @@
 import Foundation
-import Postgres
+public import Postgres
 
 /// Runs the built `tally` binary once and captures what it printed.
-struct TallyCLI {
-    struct Result {
-        var status: Int32
-        var output: String
-        var error: String
+public struct TallyCLI {
+    public struct Result {
+        public var status: Int32
+        public var output: String
+        public var error: String
     }
 
-    var environment: [String: String]
+    public var environment: [String: String]
 
-    init(_ fixture: SyncFixture) {
+    public init(_ fixture: SyncFixture) {
         environment = fixture.workerEnvironment
         environment["DATABASE_URL"] = Fixtures.url(fixture.configuration)
     }
 
-    func run(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws -> Result {
+    public func run(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Fixtures.tallyExecutable
         process.arguments = arguments
@@ -40,7 +40,7 @@ struct TallyCLI {
 
 extension Fixtures {
     /// A digest of every table an operator's command may write: equal digests, nothing written.
-    static func digest(on connection: Connection) async throws -> String {
+    public static func digest(on connection: Connection) async throws -> String {
         var parts: [String] = []
         for table in ["tenants", "tenant_secrets", "service_mappings", "organizations", "usage", "runs", "jobs", "results"] {
             parts.append(try await connection.query("""

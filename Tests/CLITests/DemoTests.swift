@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import TallyCore
 import TallySim
+import TestSupport
 import Testing
 
 /// `make demo`'s world and onboarding: the three MSPs onboarded by

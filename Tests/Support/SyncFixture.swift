@@ -1,32 +1,41 @@
-import Autotask
-import Foundation
-import Logging
-import Postgres
-import TallyCore
-import TallySim
-import TestSupport
+public import Foundation
+public import Postgres
+public import TallyCore
+public import TallySim
+
 
 /// A simulator world of `tenants` Autotask databases with `organizations`
 /// companies each, the same tenants onboarded in Tally (secrets sealed with
 /// a test key, both products mapped, every organization mapped to its
 /// contract), and usage for every organization and product. The guard rails
 /// are off (drops up to 100 %); tests of the guard rails set them.
-struct SyncFixture {
-    static let secretKeyText = SecretKey.generate()
-    static var secretKey: SecretKey { try! SecretKey(base64: secretKeyText) }
+public struct SyncFixture {
+    public static let secretKeyText = SecretKey.generate()
+    public static var secretKey: SecretKey { try! SecretKey(base64: secretKeyText) }
 
-    let simulator: RunningSimulator
-    let configuration: ConnectionConfiguration
-    let connection: Connection
+    public let simulator: RunningSimulator
+    public let configuration: ConnectionConfiguration
+    public let connection: Connection
     /// Tenant ids in database order (tenant i ↔ simulator database db(i+1)).
-    let tenantIDs: [Int64]
-    let organizations: Int
+    public let tenantIDs: [Int64]
+    public let organizations: Int
 
-    var workerEnvironment: [String: String] {
+    public init(
+        simulator: RunningSimulator, configuration: ConnectionConfiguration, connection: Connection, tenantIDs: [Int64],
+        organizations: Int
+    ) {
+        self.simulator = simulator
+        self.configuration = configuration
+        self.connection = connection
+        self.tenantIDs = tenantIDs
+        self.organizations = organizations
+    }
+
+    public var workerEnvironment: [String: String] {
         ["TALLY_SECRET_KEY": Self.secretKeyText, "TALLY_AUTOTASK_URL": simulator.lookupURL]
     }
 
-    static func with<Result>(
+    public static func with<Result>(
         tenants: Int, organizations: Int, world: ((inout SimWorld) -> Void)? = nil,
         _ body: (SyncFixture) async throws -> Result
     ) async throws -> Result {
@@ -52,7 +61,7 @@ struct SyncFixture {
 
     /// Makes every sync of the fixture's tenants a change and sets Autotask's
     /// `faults` (none when nil); answers the changes needed, for `AdjustmentAudit`.
-    func makeEverySyncAChange(faults: String? = nil) async throws -> Set<String> {
+    public func makeEverySyncAChange(faults: String? = nil) async throws -> Set<String> {
         let state = simulator.state
         try await AdjustmentAudit.makeEverySyncAChange(tenantIDs: tenantIDs, simulator: state, on: connection)
         let needed = try await AdjustmentAudit.neededChanges(tenantIDs: tenantIDs, simulator: state, on: connection)
@@ -60,7 +69,7 @@ struct SyncFixture {
         return needed
     }
 
-    func startWorkers(
+    public func startWorkers(
         _ count: Int, arguments: [String] = ["--concurrency", "4", "--retry-base-seconds", "0.2"],
         executable: URL = Fixtures.tallyExecutable
     ) throws -> [WorkerProcess] {
@@ -70,7 +79,7 @@ struct SyncFixture {
     }
 
     /// Sync Now for every tenant; answers the runs.
-    func syncNowAll() async throws -> [(tenantID: Int64, runID: Int64)] {
+    public func syncNowAll() async throws -> [(tenantID: Int64, runID: Int64)] {
         var runs: [(Int64, Int64)] = []
         for id in tenantIDs {
             runs.append((id, try await Runs.syncNow(tenantID: id, on: connection).runID))
@@ -79,13 +88,13 @@ struct SyncFixture {
     }
 
     /// Waits until no job is queued or running.
-    func waitForQuietQueue(timeout: Duration = .seconds(120)) async throws -> Bool {
+    public func waitForQuietQueue(timeout: Duration = .seconds(120)) async throws -> Bool {
         try await Fixtures.waitFor(
             "SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", toBe: 0, on: connection, timeout: timeout)
     }
 
     /// (tenant, organization, product) whose Autotask units differ from usage, as text.
-    func mismatches() async throws -> [String] {
+    public func mismatches() async throws -> [String] {
         var wrong: [String] = []
         for (index, tenantID) in tenantIDs.enumerated() {
             let n = index + 1, base = n * 1_000_000
@@ -109,7 +118,7 @@ struct SyncFixture {
     }
 
     /// Adjustments Tally posted (the seed's are posted by "seed").
-    func tallyAdjustments() async -> [SimAdjustment] {
+    public func tallyAdjustments() async -> [SimAdjustment] {
         var all: [SimAdjustment] = []
         for n in 1...tenantIDs.count {
             all += (await simulator.state.adjustments(database: "db\(n)") ?? []).filter { $0.postedBy != "seed" }

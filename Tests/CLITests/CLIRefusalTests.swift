@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import TallyCore
 import TallySim
+import TestSupport
 import Testing
 
 /// Every bad input gets exit 65 (or 1 for a failed check), one clear

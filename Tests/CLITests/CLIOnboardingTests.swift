@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import TallyCore
+import TestSupport
 import Testing
 
 /// An MSP onboarded through the CLI alone, against tally-sim: tenant, usage,

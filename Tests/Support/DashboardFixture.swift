@@ -1,5 +1,5 @@
 import Foundation
-import Postgres
+public import Postgres
 
 /// A small cluster for the dashboard views, written with SQL, its times
 /// relative to now():
@@ -17,8 +17,8 @@ import Postgres
 /// * initech (3): manual and paused, nothing run.
 /// * Workers host-a (heartbeat 5 s ago, holds globex's job and slot) and
 ///   host-b (silent for 5 minutes: stale).
-enum DashboardFixture {
-    static let sql = """
+public enum DashboardFixture {
+    public static let sql = """
         INSERT INTO tenants (tenant_id, slug, name, autotask_username, autotask_integration_code, time_zone,
                              schedule_kind, schedule_day, schedule_time, hourly_request_budget, paused)
         VALUES (1, 'acme', 'Acme MSP', 'api@acme.example', 'IC-ACME-0001', 'America/New_York', 'daily', NULL, '02:00', 1000, false),
@@ -109,9 +109,9 @@ enum DashboardFixture {
         """
 
     /// The eight views of sql/005_dashboard.sql.
-    static let views = ["sync_status", "runs", "queue", "failures", "workers", "throughput", "tenants", "unmapped"]
+    public static let views = ["sync_status", "runs", "queue", "failures", "workers", "throughput", "tenants", "unmapped"]
 
-    static func load(on connection: Connection) async throws {
+    public static func load(on connection: Connection) async throws {
         _ = try await connection.executeScript(sql, name: "dashboard fixture")
     }
 }

@@ -1,17 +1,17 @@
-import Foundation
-import Postgres
-import TestSupport
+public import Foundation
+public import Postgres
+
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A real `tally worker` (or other long-running `tally` command) process against a test database.
-final class WorkerProcess: @unchecked Sendable {
-    let process = Process()
-    let logFile: URL
+public final class WorkerProcess: @unchecked Sendable {
+    public let process = Process()
+    public let logFile: URL
 
-    init(
+    public init(
         _ configuration: ConnectionConfiguration, command: String = "worker", arguments: [String],
         environment extra: [String: String] = [:], executable: URL = Fixtures.tallyExecutable
     ) throws {
@@ -35,12 +35,12 @@ final class WorkerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: logFile)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Waits for the process to exit; answers its status (nil if still running after `timeout`).
-    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
+    public func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
@@ -48,19 +48,19 @@ final class WorkerProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 }
 
 extension Fixtures {
     /// The test database as a URI: the server's URI with its path replaced.
-    static func url(_ configuration: ConnectionConfiguration) -> String {
+    public static func url(_ configuration: ConnectionConfiguration) -> String {
         var components = URLComponents(string: configuration.conninfo!)!
         components.path = "/" + configuration.overrides["dbname"]!
         return components.string!
     }
 
     /// Adds tenants with the given concurrency caps; answers their ids.
-    static func addTenants(caps: [Int], on connection: Connection) async throws -> [Int64] {
+    public static func addTenants(caps: [Int], on connection: Connection) async throws -> [Int64] {
         var ids: [Int64] = []
         for (index, cap) in caps.enumerated() {
             let rows = try await connection.query("""
@@ -74,7 +74,7 @@ extension Fixtures {
     }
 
     /// Waits until `sql` (one row, one int column `n`) answers `expected`.
-    static func waitFor(
+    public static func waitFor(
         _ sql: SQL, toBe expected: Int, on connection: Connection, timeout: Duration = .seconds(60)
     ) async throws -> Bool {
         try await TestDatabase.waitUntil(timeout: timeout) {
@@ -82,14 +82,14 @@ extension Fixtures {
         }
     }
 
-    static func count(_ sql: SQL, on connection: Connection) async throws -> Int {
+    public static func count(_ sql: SQL, on connection: Connection) async throws -> Int {
         try await connection.query(sql)[0].decode("n", as: Int.self)
     }
 }
 
 extension [WorkerProcess] {
     /// SIGTERM to each, then waits for all to exit.
-    func stopAll() async {
+    public func stopAll() async {
         for worker in self { worker.signal(SIGTERM) }
         for worker in self { _ = await worker.waitForExit() }
     }
