@@ -12,6 +12,13 @@ public protocol JobKind: Sendable {
     func run(_ arguments: Arguments, context: JobContext) async throws -> JobOutcome
 }
 
+extension JobKind {
+    /// Records the job's report (see `JobContext.report`).
+    public func report(_ value: Report, in context: JobContext) {
+        context.report(value)
+    }
+}
+
 /// The report of a kind that reports nothing.
 public struct NoReport: Codable, Sendable {}
 
@@ -69,12 +76,19 @@ public struct JobContext: Sendable {
 
     /// Records what the job found and did (an object), stored with the job's
     /// end in `jobs.report`; kinds may derive result rows from it. The last
-    /// report before the handler returns or throws wins.
-    public func report(_ value: some Encodable) {
+    /// report before the handler returns or throws wins. Kinds call
+    /// `JobKind.report(_:in:)`, which takes only their declared `Report`.
+    func report(_ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         encoder.dateEncodingStrategy = .iso8601
         reportBox.set((try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) })
+    }
+
+    /// The arguments of the batch's jobs of `Kind` (this one included), in
+    /// batch order; malformed ones are left out (their own run fails them).
+    public func batchArguments<Kind: JobKind>(of kind: Kind.Type) -> [Kind.Arguments] {
+        batch.filter { $0.kind == Kind.name }.compactMap { try? JobQueue.decode(Kind.self, arguments: $0.arguments) }
     }
 
     /// A point where the job may stop: throws `CancellationError` when an

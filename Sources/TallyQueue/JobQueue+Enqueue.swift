@@ -49,6 +49,11 @@ public enum JobQueue {
         return String(decoding: try encoder.encode(arguments), as: UTF8.self)
     }
 
+    /// Arguments as stored, read as `Kind`'s.
+    static func decode<Kind: JobKind>(_ kind: Kind.Type, arguments: String) throws -> Kind.Arguments {
+        try JSONDecoder().decode(Kind.Arguments.self, from: Data(arguments.utf8))
+    }
+
     /// Jobs of `Kind` from the rows of a query, for producers that make many
     /// at once inside a statement of their own (a run and its jobs): use it as
     /// a data-modifying CTE. `rows` has the columns `tenant_id`, `run_id`,

@@ -12,7 +12,7 @@ public struct JobRegistry: Sendable {
         handlers[Kind.name] = { job, context in
             let arguments: Kind.Arguments
             do {
-                arguments = try JSONDecoder().decode(Kind.Arguments.self, from: Data(job.arguments.utf8))
+                arguments = try JobQueue.decode(Kind.self, arguments: job.arguments)
             } catch {
                 throw JobFailure.permanent("the job's arguments are malformed for kind \(Kind.name): \(error)")
             }

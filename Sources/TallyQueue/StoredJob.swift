@@ -14,7 +14,7 @@ public struct StoredJob: Sendable, Equatable {
     /// The arguments, if the job is of `Kind`.
     public func arguments<Kind: JobKind>(of kind: Kind.Type) throws -> Kind.Arguments? {
         guard self.kind == Kind.name else { return nil }
-        return try JSONDecoder().decode(Kind.Arguments.self, from: Data(arguments.utf8))
+        return try JobQueue.decode(Kind.self, arguments: arguments)
     }
 
     public func report<Report: Decodable>(as type: Report.Type) throws -> Report? {

@@ -40,7 +40,7 @@ public struct SyncKind: JobKind {
                 throw failure(for: error, context: context, known: known)
             }
         }
-        context.report(plan.report)
+        report(plan.report, in: context)
         switch plan.decision {
         case .skip(_, let message):
             return .skipped(message)
@@ -56,9 +56,8 @@ public struct SyncKind: JobKind {
     /// Reads the batch once; a failure is kept too, so the batch's other jobs
     /// end the same way without asking Autotask again.
     private func prepare(_ context: JobContext) async -> Result<SyncBatch, any Error> {
-        let keys = context.batch.filter { $0.kind == Self.name }.compactMap { job -> SyncTarget.Key? in
-            guard let arguments = try? JSONDecoder().decode(SyncArguments.self, from: Data(job.arguments.utf8)) else { return nil }
-            return SyncTarget.Key(organizationID: arguments.organizationID, product: arguments.product)
+        let keys = context.batchArguments(of: Self.self).map {
+            SyncTarget.Key(organizationID: $0.organizationID, product: $0.product)
         }
         do {
             return .success(try await SyncBatch.prepare(tenantID: context.job.tenantID, keys: keys, services: services))
@@ -70,7 +69,7 @@ public struct SyncKind: JobKind {
     /// The queue's view of a failure; the report keeps what was `known` and names the reason.
     private func failure(for error: any Error, context: JobContext, known: SyncReport = SyncReport()) -> any Error {
         var report = known
-        defer { context.report(report) }
+        defer { self.report(report, in: context) }
         switch error {
         case let error as AutotaskError:
             report.reasonCode = error.reason.snakeCased
