@@ -68,6 +68,13 @@ struct CLIRefusalTests {
         }
     }
 
+    /// The kind that crashes its worker exists in test and benchmark builds (`tally-bench worker`) only.
+    @Test func theShippedWorkerHasNoKindThatCrashesIt() throws {
+        let result = try TallyCLI(environment: [:]).run(["worker", "--kinds", "crash"])
+        #expect(result.status == 64, "\(result.error)")
+        #expect(result.error.contains("unknown job kinds: crash; known: noop, sync"), "\(result.error)")
+    }
+
     @Test func checkNamesWhatIsWrongAndNeverPrintsTheSecret() async throws {
         try await SyncFixture.with(tenants: 1, organizations: 2) { fixture in
             let cli = TallyCLI(fixture)

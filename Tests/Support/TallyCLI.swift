@@ -11,6 +11,10 @@ public struct TallyCLI {
 
     public var environment: [String: String]
 
+    public init(environment: [String: String]) {
+        self.environment = environment
+    }
+
     public init(_ fixture: SyncFixture) {
         environment = fixture.workerEnvironment
         environment["DATABASE_URL"] = Fixtures.url(fixture.configuration)
