@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "tally-bench", targets: ["tally-bench"]),
         .executable(name: "tally-sim", targets: ["tally-sim"]),
         .library(name: "Autotask", targets: ["Autotask"]),
+        .library(name: "Huntress", targets: ["Huntress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -90,6 +91,16 @@ let package = Package(
         ),
         .target(
             name: "Autotask",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Huntress",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
