@@ -165,6 +165,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "HuntressTests",
+            dependencies: [
+                "Huntress",
+                "TallySim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "UnitTests", dependencies: ["TallyCore", "Autotask"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CLITests",
