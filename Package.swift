@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "tally-bench", targets: ["tally-bench"]),
         .executable(name: "tally-sim", targets: ["tally-sim"]),
         .library(name: "Autotask", targets: ["Autotask"]),
+        .library(name: "Huntress", targets: ["Huntress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -99,6 +100,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Huntress",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TallySim",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -149,6 +160,17 @@ let package = Package(
                 "TallySim",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HuntressTests",
+            dependencies: [
+                "Huntress",
+                "TallySim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

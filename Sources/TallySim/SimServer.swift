@@ -8,6 +8,8 @@ public enum SimServer {
         let router = Router(options: .caseInsensitive)
         APIRoutes(state: state).register(on: router)
         AdminRoutes(state: state).register(on: router)
+        HuntressRoutes(state: state).register(on: router)
+        HuntressAdminRoutes(state: state).register(on: router)
         return router
     }
 
@@ -63,6 +65,9 @@ public struct RunningSimulator: Sendable {
 
     /// The zone-lookup base URL, as a client's configuration takes it.
     public var lookupURL: String { "http://\(host):\(port)/ATServicesRest/" }
+
+    /// The simulated Huntress API's base URL, as a Huntress client's configuration takes it.
+    public var huntressURL: String { "http://\(host):\(port)/huntress/v1/" }
 
     /// Stops accepting connections, lets requests in flight finish, and returns.
     public func stop() async {

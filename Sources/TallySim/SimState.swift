@@ -14,6 +14,8 @@ public actor SimState {
     /// Lower-cased user name → database name.
     var userIndex: [String: String] = [:]
     var fixedToday: SimDay?
+    /// The simulated Huntress (`SimState+Huntress.swift`).
+    var huntress = HuntressBook()
 
     // Limits and faults.
     var defaultHourlyBudget: Int
@@ -71,6 +73,7 @@ public actor SimState {
         load(SimWorld())
         resetStatistics()
         setFaults(FaultSpec())
+        huntress = HuntressBook()
     }
 
     public func setFaults(_ spec: FaultSpec) {

@@ -7,10 +7,11 @@ import TallySim
 struct TallySimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally-sim",
-        abstract: "A stateful simulator of Autotask's REST API on loopback, for tests, demos and benchmarks.",
+        abstract: "A stateful simulator of Autotask's REST API and Huntress's public API on loopback, for tests, demos and benchmarks.",
         discussion: """
             Prints "tally-sim listening on http://HOST:PORT" once it accepts connections. \
-            The zone lookup is http://HOST:PORT/ATServicesRest/; the admin API is under /_sim/.
+            The zone lookup is http://HOST:PORT/ATServicesRest/; the admin API is under /_sim/. \
+            Huntress's API is under http://HOST:PORT/huntress/v1/, its admin calls under /_sim/huntress/.
 
             Fault spec: comma-separated key=value among 5xx=RATE, ise=RATE, hang=RATE, \
             hangFor=MS, latency=MS, outage=on|off, seed=N (rates from 0 to 1).
@@ -52,14 +53,20 @@ struct TallySimCommand: AsyncParsableCommand {
     @Option(help: "Faults to inject from the start, e.g. 5xx=0.05,ise=0.01,latency=50,seed=7.")
     var faults: String?
 
+    @Option(name: .customLong("huntress-world"), help: "Huntress accounts to serve: JSON as POST /_sim/huntress/world takes it.")
+    var huntressWorld: String?
+
+    @Option(name: .customLong("huntress-faults"), help: "Faults to inject into Huntress calls from the start (same spec as --faults).")
+    var huntressFaults: String?
+
     func validate() throws {
         if demo, world != nil || seed != nil { throw ValidationError("--demo takes no --world or --seed") }
         if let demoUsage, DemoWorld.usageCSV(demoUsage) == nil {
             throw ValidationError("the demo world has no MSP \(demoUsage): it has \(DemoWorld.msps.map(\.slug).joined(separator: ", "))")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
-        if let faults {
-            do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError("\(error)") }
+        for spec in [faults, huntressFaults].compactMap({ $0 }) {
+            do { _ = try FaultSpec(parsing: spec) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -85,6 +92,15 @@ struct TallySimCommand: AsyncParsableCommand {
         let state = SimState(
             world: simWorld, hourlyBudget: hourlyBudget, budgetLatencyMilliseconds: budgetLatency,
             faults: try faults.map(FaultSpec.init(parsing:)) ?? FaultSpec())
+        if let huntressWorld {
+            let data = try Data(contentsOf: URL(fileURLWithPath: huntressWorld))
+            do {
+                await state.loadHuntress(try JSONDecoder().decode(SimHuntressWorld.self, from: data))
+            } catch {
+                throw ValidationError("\(huntressWorld) is not a tally-sim Huntress world: \(error)")
+            }
+        }
+        if let huntressFaults { await state.setHuntressFaults(try FaultSpec(parsing: huntressFaults)) }
         var logger = Logger(label: "tally-sim")
         logger.logLevel = .warning
         let host = self.host
