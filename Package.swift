@@ -60,6 +60,7 @@ let package = Package(
                 "Postgres",
                 "TallyQueue",
                 "Autotask",
+                "Huntress",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -147,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "TallyCoreTests",
             dependencies: [
-                "TallyCore", "TallyQueue", "Postgres", "TestSupport", "Autotask", "TallySim",
+                "TallyCore", "TallyQueue", "Postgres", "TestSupport", "Autotask", "Huntress", "TallySim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],

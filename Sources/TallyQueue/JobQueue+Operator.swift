@@ -16,13 +16,15 @@ extension JobQueue {
     public static func job(tenantID: Int64, jobID: Int64, locking: Bool = false, on connection: Connection) async throws -> StoredJob? {
         let lock: SQL = locking ? "FOR UPDATE" : ""
         let rows = try await connection.query("""
-            SELECT tenant_id, job_id, kind, state, args::text AS args, report::text AS report FROM jobs
-            WHERE tenant_id = \(tenantID) AND job_id = \(jobID) \(fragment: lock)
+            SELECT tenant_id, job_id, kind, state, args::text AS args, report::text AS report,
+                   coalesce(outcome_message, last_error) AS message
+            FROM jobs WHERE tenant_id = \(tenantID) AND job_id = \(jobID) \(fragment: lock)
             """, name: "read job")
         guard let row = rows.first else { return nil }
         return StoredJob(
             tenantID: try row.decode("tenant_id"), jobID: try row.decode("job_id"), kind: try row.decode("kind"),
-            state: try row.decode("state"), arguments: try row.decode("args"), report: try row.decode("report"))
+            state: try row.decode("state"), arguments: try row.decode("args"), report: try row.decode("report"),
+            message: try row.decode("message"))
     }
 
     /// Cancels a job: at once when queued, at its next checkpoint when running.
@@ -87,6 +89,7 @@ extension JobQueue {
     public static func list(tenantID: Int64, state: String?, limit: Int, on connection: Connection) async throws -> [ListedJob] {
         try await connection.query("""
             SELECT tenant_id, job_id, kind, run_id, state, attempts, args::text AS args, report::text AS report,
+                   coalesce(outcome_message, last_error) AS message,
                    coalesce(outcome_message, last_error, deferred_reason) AS why,
                    coalesce(finished_at, started_at, run_at) AS updated_at
             FROM jobs WHERE tenant_id = \(tenantID) AND (\(state)::text IS NULL OR state = \(state))
@@ -95,7 +98,8 @@ extension JobQueue {
             ListedJob(
                 job: StoredJob(
                     tenantID: try $0.decode("tenant_id"), jobID: try $0.decode("job_id"), kind: try $0.decode("kind"),
-                    state: try $0.decode("state"), arguments: try $0.decode("args"), report: try $0.decode("report")),
+                    state: try $0.decode("state"), arguments: try $0.decode("args"), report: try $0.decode("report"),
+                    message: try $0.decode("message")),
                 runID: try $0.decode("run_id"), attempts: try $0.decode("attempts"), why: try $0.decode("why"),
                 updatedAt: try $0.decode("updated_at"))
         }

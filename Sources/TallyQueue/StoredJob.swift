@@ -10,6 +10,8 @@ public struct StoredJob: Sendable, Equatable {
     public var arguments: String
     /// The handler's report at the job's last end (JSON object text), if any.
     public var report: String?
+    /// How it ended (a skip or hold reason), or its last error.
+    public var message: String?
 
     /// The arguments, if the job is of `Kind`.
     public func arguments<Kind: JobKind>(of kind: Kind.Type) throws -> Kind.Arguments? {

@@ -6,7 +6,7 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Onboard, list, change and remove MSPs (tenants).",
-        subcommands: [Add.self, List.self, Show.self, ScheduleCommand.self, CredentialsCommand.self, Remove.self]
+        subcommands: [Add.self, List.self, Show.self, ScheduleCommand.self, CredentialsCommand.self, HuntressCommand.self, Remove.self]
     )
 
     /// Options shared by `add` and `schedule`.
@@ -191,6 +191,44 @@ struct TenantCommand: AsyncParsableCommand {
                 try await TenantStore.setCredentials(
                     slug: slug, userName: autotaskUser, integrationCode: integrationCode, secret: try secret.read(), key: key, on: db)
                 print("updated the credentials of \(slug); `tally check \(slug)` tries them")
+            }
+        }
+    }
+
+    struct HuntressCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "huntress",
+            abstract: "Give a tenant its Huntress key pair (usage comes from Huntress), or choose which counts bill.",
+            discussion: """
+                The key pair is PUBLIC_KEY:PRIVATE_KEY (Huntress → API Credentials), sealed like the \
+                Autotask secret. --counts billable (the default) bills Huntress's billable counts, \
+                reading an organization's detail for EDR where it is mapped to a contract; --counts list \
+                bills the organization list's counts (one request per 500 organizations, but EDR's \
+                count there is every agent, billable or not).
+
+                Examples:
+                  printf %s "$HUNTRESS_KEY" | tally tenant huntress acme-msp --key-stdin
+                  tally tenant huntress acme-msp --counts list
+                """)
+        @Argument(help: "The tenant.") var slug: String
+        @OptionGroup var keyPair: HuntressKeySource
+        @Option(help: "Which Huntress counts bill: billable or list.") var counts: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let choice = try counts.map { text in
+                    guard let choice = HuntressSetup.Counts(rawValue: text) else {
+                        throw InputError("--counts is billable or list, not \(text)")
+                    }
+                    return choice
+                }
+                guard keyPair.isGiven || choice != nil else {
+                    throw InputError("nothing to change: give the key pair (--key-stdin, --key-env, --key-file) or --counts")
+                }
+                let key = try CommandContext.secretKey()
+                let (db, tenantID) = try await Commands.connect("tenant huntress", tenant: slug)
+                try await HuntressSetup.configure(tenantID: tenantID, keyPair: try keyPair.read(), counts: choice, key: key, on: db)
+                print("\(slug) takes usage from Huntress; `tally usage refresh \(slug) --wait` reads it now")
             }
         }
     }

@@ -5,9 +5,44 @@ import TallyCore
 struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
-        abstract: "Record billable units: one at a time, or a CSV file.",
-        subcommands: [Set.self, Import.self]
+        abstract: "Record billable units: from Huntress, one at a time, or a CSV file.",
+        subcommands: [Refresh.self, Set.self, Import.self]
     )
+
+    struct Refresh: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read a tenant's organizations and usage from Huntress now (a job the workers run).",
+            discussion: "Example:\n  tally usage refresh acme-msp --wait")
+        @Argument(help: "The tenant.") var tenant: String
+        @Flag(help: "Wait for the refresh to end and print what it found.") var wait = false
+        @Option(name: .customLong("timeout-seconds"), help: "With --wait: give up waiting after this long (the refresh goes on).")
+        var timeoutSeconds = 1800.0
+
+        func run() async throws {
+            try await reportingFailures {
+                let (db, tenantID) = try await Commands.connect("usage refresh", tenant: tenant)
+                let jobID = try await UsageRefreshRequests.request(tenantID: tenantID, on: db)
+                print("job \(jobID): refreshing \(tenant)'s usage from Huntress")
+                guard wait else { return }
+                let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutSeconds * 1000))
+                while ContinuousClock.now < deadline {
+                    if let status = try await UsageRefreshRequests.status(tenantID: tenantID, jobID: jobID, on: db), status.isFinished {
+                        guard status.state == "succeeded" else {
+                            FileHandle.standardError.write(Data("tally: the refresh \(status.state): \(status.message ?? "no reason given")\n".utf8))
+                            throw ExitCode.failure
+                        }
+                        print("\(status.organizations ?? 0) organizations (\(status.added ?? 0) new, \(status.renamed ?? 0) renamed, "
+                              + "\(status.removed ?? 0) gone from Huntress); \(status.usageWritten ?? 0) usage rows written; "
+                              + "\(status.detailReads ?? 0) organization details read")
+                        return
+                    }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                print("still refreshing after \(Int(timeoutSeconds)) s; `tally jobs list \(tenant)` shows it later")
+                throw ExitCode.failure
+            }
+        }
+    }
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

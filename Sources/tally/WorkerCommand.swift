@@ -58,6 +58,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var autotask: AutotaskOptions
 
+    @OptionGroup var huntress: HuntressOptions
+
     @OptionGroup var metrics: MetricsOptions
 
     func validate() throws {
@@ -107,6 +109,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.queue.kinds = kinds.map(Self.parseKinds)
             settings.databaseConnections = databaseConnections
             settings.zoneLookupURL = try autotask.zoneLookupURL()
+            settings.huntressURL = try huntress.url()
             settings.secretKey = try Self.secretKeyIfSet()
             let assembled = try TallyWorker(settings, logger: logger)
             let health = DatabaseHealth(configuration: database, logger: logger)

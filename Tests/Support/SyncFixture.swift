@@ -32,7 +32,8 @@ public struct SyncFixture {
     }
 
     public var workerEnvironment: [String: String] {
-        ["TALLY_SECRET_KEY": Self.secretKeyText, "TALLY_AUTOTASK_URL": simulator.lookupURL]
+        ["TALLY_SECRET_KEY": Self.secretKeyText, "TALLY_AUTOTASK_URL": simulator.lookupURL,
+         "TALLY_HUNTRESS_URL": simulator.huntressURL]
     }
 
     public static func with<Result>(

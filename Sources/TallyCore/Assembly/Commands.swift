@@ -1,4 +1,5 @@
 import Autotask
+import Huntress
 public import Foundation
 public import Logging
 public import Postgres
@@ -14,6 +15,8 @@ public typealias DatabaseConfiguration = ConnectionConfiguration
 public enum Commands {
     /// Autotask's own zone lookup, where credentials are sent unless the operator names another.
     public static let defaultZoneLookupURL = AutotaskConfiguration.defaultZoneLookupURL
+    /// Huntress's public API.
+    public static let defaultHuntressURL = HuntressConfiguration.defaultBaseURL
 
     public static func connect(_ purpose: String) async throws -> Database {
         try await Connection.connect(.fromEnvironment(applicationName: "tally \(purpose)"))

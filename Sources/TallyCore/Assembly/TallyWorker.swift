@@ -1,4 +1,5 @@
 import Autotask
+import Huntress
 public import Foundation
 public import Logging
 public import Postgres
@@ -15,6 +16,9 @@ public struct TallyWorker: Sendable {
         /// Connections the worker's tasks share; nil: concurrency + 2, at most 16.
         public var databaseConnections: Int?
         public var zoneLookupURL = AutotaskConfiguration.defaultZoneLookupURL
+        /// Huntress's API base; an http URL (the simulator) is allowed for its host alone.
+        public var huntressURL = HuntressConfiguration.defaultBaseURL
+        public var huntressLimit = HuntressPermits.Limit.huntress
         /// Opens tenants' Autotask secrets; without it the worker runs no sync jobs.
         public var secretKey: SecretKey?
 
@@ -34,12 +38,13 @@ public struct TallyWorker: Sendable {
     public static let logMetadataProvider = JobLogContext.provider
 
     /// The kinds every worker knows; `sync` needs a secret key.
-    public static let knownKinds = [NoopKind.name, SyncKind.name].sorted()
+    public static let knownKinds = [NoopKind.name, SyncKind.name, UsageRefreshKind.name].sorted()
 
     public let worker: Worker
     let pool: ConnectionPool
     let meter: RequestMeter
     let autotask: AutotaskClient
+    let huntress: HuntressClient
 
     /// Builds the worker. Fails when `settings.queue.kinds` names `sync` but there is no secret key.
     public init(_ settings: Settings, extraKinds: (inout JobRegistry) -> Void = { _ in }, logger: Logger) throws {
@@ -55,11 +60,19 @@ public struct TallyWorker: Sendable {
                 zoneLookupURL: settings.zoneLookupURL, connectionsPerHost: max(64, 2 * concurrency),
                 onRequest: { await meter.record($0) }),
             logger: logger)
+        let permits = HuntressPermits(pool: pool, limit: settings.huntressLimit)
+        huntress = try HuntressClient(
+            configuration: HuntressConfiguration(
+                baseURL: settings.huntressURL,
+                plainHTTPHosts: settings.huntressURL.scheme == "http" ? Set([settings.huntressURL.host].compactMap { $0 }) : [],
+                beforeRequest: { try await permits.take(publicKey: $0) }),
+            logger: logger)
         var registry = JobRegistry()
         registry.register(NoopKind())
         if let key = settings.secretKey {
             registry.register(SyncKind(services: SyncServices(pool: pool, autotask: autotask, secretKey: key, meter: meter)))
-        } else if settings.queue.kinds?.contains(SyncKind.name) == true {
+            registry.register(UsageRefreshKind(pool: pool, huntress: huntress, secretKey: key))
+        } else if let kinds = settings.queue.kinds, kinds.contains(SyncKind.name) || kinds.contains(UsageRefreshKind.name) {
             throw SecretError.noKey
         } else {
             logger.warning("no secret key (TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE): this worker does not claim sync jobs")
@@ -74,6 +87,7 @@ public struct TallyWorker: Sendable {
     public func shutdown() async {
         await meter.flush()
         try? await autotask.shutdown()
+        try? await huntress.shutdown()
         pool.close()
     }
 }

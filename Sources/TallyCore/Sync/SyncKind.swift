@@ -93,8 +93,13 @@ public struct SyncKind: JobKind {
 
 extension AutotaskError.Reason {
     /// The reason as stored with results, in the same style as `SyncReason` (e.g. `missing_permission`).
-    public var snakeCased: String {
-        rawValue.reduce(into: "") { text, character in
+    public var snakeCased: String { ReasonCode.snakeCased(rawValue) }
+}
+
+/// Reason codes as stored (results, reports): snake case.
+enum ReasonCode {
+    static func snakeCased(_ camelCase: String) -> String {
+        camelCase.reduce(into: "") { text, character in
             if character.isUppercase { text += "_" + character.lowercased() } else { text.append(character) }
         }
     }

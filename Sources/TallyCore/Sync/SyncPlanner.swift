@@ -32,11 +32,12 @@ public struct SyncPlanner: Sendable {
                 .productNotMapped)
         }
         report.serviceID = serviceID
-        guard let usage = target.usage else {
+        let removedAt = target.removedFromHuntressAt
+        guard let usage = removedAt == nil ? target.usage : 0 else {
             return ending(.skip(.noUsage, "no \(key.product) usage is recorded for \(who): import or refresh usage first"), .noUsage)
         }
         report.targetUnits = usage
-        if target.usageIsStale {
+        if removedAt == nil, target.usageIsStale {
             let seen = target.usageObservedAt.map { " (observed \($0.formatted(.iso8601)))" } ?? ""
             return ending(.skip(.usageStale,
                 "the \(key.product) usage of \(who)\(seen) is older than the tenant's limit of \(tenant.stalenessLimit): refresh usage, then sync again"),
@@ -61,6 +62,12 @@ public struct SyncPlanner: Sendable {
         guard current != usage else {
             report.unitsAfter = current
             return ending(.unchanged, .unchanged)
+        }
+        if approvedTarget != usage, let removedAt {
+            let since = removedAt.formatted(.iso8601)
+            return ending(.hold(.removedFromHuntress,
+                "\(who) is no longer in Huntress (missing since \(since)): its \(key.product) units would go from \(current) to 0; if its customer left, approve with `tally jobs approve`, else check the organization in Huntress"),
+                .removedFromHuntress)
         }
         if approvedTarget != usage, let hold = guardHold(from: current, to: usage, who: who, product: key.product) {
             return ending(.hold(hold.0, hold.1), hold.0)

@@ -40,6 +40,8 @@ public enum SyncReason: String, Sendable, CaseIterable {
     case unchanged
     case adjusted
     case organizationRemoved = "organization_removed"
+    /// Gone from Huntress's list: its target is 0, held until a person approves.
+    case removedFromHuntress = "removed_from_huntress"
     case organizationNotMapped = "organization_not_mapped"
     case productNotMapped = "product_not_mapped"
     case noUsage = "no_usage"

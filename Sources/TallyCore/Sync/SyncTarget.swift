@@ -22,12 +22,14 @@ public struct SyncTarget: Sendable, Hashable {
     public var usage: Int?
     public var usageObservedAt: Date?
     public var usageIsStale: Bool
+    /// Missing from Huntress's list since then (`organizations.removed_at`): its target is 0.
+    public var removedFromHuntressAt: Date? = nil
 
     /// Reads the targets of these keys in one statement.
     static func load(tenantID: Int64, keys: [Key], on connection: Connection) async throws -> [Key: SyncTarget] {
         guard !keys.isEmpty else { return [:] }
         let rows = try await connection.query("""
-            SELECT k.organization_id, k.product, o.name, o.company_id, o.contract_id, m.service_id, u.units, u.observed_at,
+            SELECT k.organization_id, k.product, o.name, o.company_id, o.contract_id, o.removed_at, m.service_id, u.units, u.observed_at,
                    coalesce(u.observed_at < now() - t.usage_staleness_limit, false) AS stale
             FROM unnest(\(keys.map(\.organizationID))::bigint[], \(keys.map(\.product))::text[]) AS k (organization_id, product)
             JOIN tenants t ON t.tenant_id = \(tenantID)
@@ -44,13 +46,14 @@ public struct SyncTarget: Sendable, Hashable {
                 contractID: try row.decode("contract_id", as: Int64?.self).map(Int.init),
                 serviceID: try row.decode("service_id", as: Int64?.self).map(Int.init),
                 usage: try row.decode("units"), usageObservedAt: try row.decode("observed_at"),
-                usageIsStale: try row.decode("stale"))
+                usageIsStale: try row.decode("stale"), removedFromHuntressAt: try row.decode("removed_at"))
         }
         return targets
     }
 
     /// Whether the sync will need this target's contract from Autotask.
     var needsAutotask: Bool {
-        organizationName != nil && contractID != nil && serviceID != nil && usage != nil && !usageIsStale
+        organizationName != nil && contractID != nil && serviceID != nil
+            && (removedFromHuntressAt != nil || (usage != nil && !usageIsStale))
     }
 }

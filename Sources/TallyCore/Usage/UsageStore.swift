@@ -26,15 +26,25 @@ public enum UsageStore {
                 ORDER BY organization_id
                 ON CONFLICT (tenant_id, organization_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
                 """, name: "usage organizations")
-            return try await tx.execute("""
-                INSERT INTO usage (tenant_id, organization_id, product, units, source, observed_at)
-                SELECT \(tenantID), organization_id, product, units, \(source), coalesce(observed_at, now())
-                FROM unnest(\(rows.map(\.organizationID))::bigint[], \(rows.map(\.product))::text[], \(rows.map(\.units))::int[],
-                            \(rows.map(\.observedAt))::timestamptz[]) AS n (organization_id, product, units, observed_at)
-                ON CONFLICT (tenant_id, organization_id, product) DO UPDATE
-                SET units = EXCLUDED.units, source = EXCLUDED.source, observed_at = EXCLUDED.observed_at, recorded_at = now()
-                """, name: "write usage")
+            return try await writeObservations(rows, tenantID: tenantID, source: source, on: tx)
         }
+    }
+
+    /// Usage rows of existing organizations; a row without `observedAt` is
+    /// dated now (an import: the time of the import). An observation older
+    /// than the one stored is not written: answers how many were.
+    static func writeObservations(_ rows: [UsageRow], tenantID: Int64, source: String, on connection: Connection) async throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        return try await connection.execute("""
+            INSERT INTO usage (tenant_id, organization_id, product, units, source, observed_at)
+            SELECT \(tenantID), organization_id, product, units, \(source), coalesce(observed_at, now())
+            FROM unnest(\(rows.map(\.organizationID))::bigint[], \(rows.map(\.product))::text[], \(rows.map(\.units))::int[],
+                        \(rows.map(\.observedAt))::timestamptz[]) AS n (organization_id, product, units, observed_at)
+            ORDER BY organization_id, product
+            ON CONFLICT (tenant_id, organization_id, product) DO UPDATE
+            SET units = EXCLUDED.units, source = EXCLUDED.source, observed_at = EXCLUDED.observed_at, recorded_at = now()
+            WHERE usage.observed_at <= EXCLUDED.observed_at
+            """, name: "write usage")
     }
 
     public static func products(on connection: Connection) async throws -> Set<String> {

@@ -1,0 +1,87 @@
+public import Huntress
+import Foundation
+public import Postgres
+public import TallyQueue
+
+/// The `usage_refresh` job: reads a tenant's organizations and billable
+/// counts from Huntress and writes them (`HuntressUsageReader`,
+/// `HuntressUsageWriter`).
+public struct UsageRefreshKind: JobKind {
+    public static let name = "usage_refresh"
+
+    public struct Arguments: Codable, Sendable {
+        public init() {}
+    }
+
+    public struct Report: Codable, Sendable, Equatable {
+        var counts = HuntressUsageWriter.Counts()
+        var detailReads = 0
+        var reasonCode: String?
+
+        enum CodingKeys: String, CodingKey {
+            case counts, detailReads = "detail_reads", reasonCode = "reason_code"
+        }
+    }
+
+    let pool: ConnectionPool
+    let huntress: HuntressClient
+    let secretKey: SecretKey
+
+    public init(pool: ConnectionPool, huntress: HuntressClient, secretKey: SecretKey) {
+        self.pool = pool
+        self.huntress = huntress
+        self.secretKey = secretKey
+    }
+
+    public func run(_ arguments: Arguments, context: JobContext) async throws -> JobOutcome {
+        let tenantID = context.job.tenantID
+        let setup = try await pool.withConnection { try await RefreshSetup.load(tenantID: tenantID, key: secretKey, on: $0) }
+        guard let credentials = setup.credentials else {
+            report(Report(reasonCode: "no_huntress_key"), in: context)
+            throw JobFailure.permanent(
+                "\(setup.slug) has no Huntress key: give it with `tally tenant huntress \(setup.slug) --key-stdin`, or import usage instead")
+        }
+        let reader = HuntressUsageReader(session: huntress.session(credentials), products: setup.products, listCounts: setup.listCounts)
+        let reading: HuntressUsageReader.Reading
+        do {
+            reading = try await reader.read(mapped: setup.mapped, checkpoint: context.checkpoint)
+        } catch let error as HuntressError {
+            report(Report(reasonCode: "huntress_" + ReasonCode.snakeCased(error.reason.rawValue)), in: context)
+            let message = error.description.replacingOccurrences(of: "TENANT", with: setup.slug)
+            throw error.isTransient ? JobFailure.transient(message, retryAfter: error.retryAfter) : JobFailure.permanent(message)
+        }
+        try context.checkpoint()
+        let counts = try await pool.withConnection { try await HuntressUsageWriter.write(reading, tenantID: tenantID, on: $0) }
+        report(Report(counts: counts, detailReads: reading.detailReads), in: context)
+        return .succeeded
+    }
+}
+
+/// What a refresh needs from Tally's database before it asks Huntress.
+struct RefreshSetup {
+    var slug: String
+    var credentials: HuntressCredentials?
+    var products: [HuntressUsageReader.Product]
+    var listCounts: Bool
+    var mapped: Set<Int64>
+
+    static func load(tenantID: Int64, key: SecretKey, on connection: Connection) async throws -> RefreshSetup {
+        let tenant = try await connection.query("""
+            SELECT slug, huntress_counts = 'list' AS list_counts FROM tenants WHERE tenant_id = \(tenantID)
+            """, name: "refresh tenant")
+        guard let row = tenant.first else { throw JobFailure.permanent("the tenant was removed") }
+        let products = try await connection.query("""
+            SELECT product, huntress_count_field, huntress_list_is_billable, huntress_detail_count FROM products ORDER BY product
+            """, name: "refresh products").map {
+            HuntressUsageReader.Product(
+                name: try $0.decode("product"), listField: try $0.decode("huntress_count_field"),
+                listIsBillable: try $0.decode("huntress_list_is_billable"), detailCount: try $0.decode("huntress_detail_count"))
+        }
+        let mapped = try await connection.query("""
+            SELECT organization_id FROM organizations WHERE tenant_id = \(tenantID) AND contract_id IS NOT NULL
+            """, name: "refresh mapped organizations").map { try $0.decode("organization_id", as: Int64.self) }
+        return RefreshSetup(
+            slug: try row.decode("slug"), credentials: try await HuntressKey.load(tenantID: tenantID, key: key, on: connection),
+            products: products, listCounts: try row.decode("list_counts"), mapped: Set(mapped))
+    }
+}
