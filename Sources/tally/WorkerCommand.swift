@@ -110,6 +110,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.databaseConnections = databaseConnections
             settings.zoneLookupURL = try autotask.zoneLookupURL()
             settings.huntressURL = try huntress.url()
+            settings.huntressLimit = try huntress.permitLimit()
             settings.secretKey = try Self.secretKeyIfSet()
             let assembled = try TallyWorker(settings, logger: logger)
             let health = DatabaseHealth(configuration: database, logger: logger)

@@ -139,3 +139,41 @@ struct UsageRefreshTests {
         }
     }
 }
+
+extension UsageRefreshTests {
+    /// Twenty tenants on one Huntress key refreshed by three workers at once:
+    /// the cluster takes its permits from PostgreSQL, so Huntress (here 10
+    /// requests in any 2 s) never sees more than its limit and never answers 429.
+    @Test func threeWorkersKeepTwentyTenantsOnOneKeyUnderTheLimit() async throws {
+        try await SyncFixture.with(tenants: 20, organizations: 1) { fixture in
+            let db = fixture.connection
+            let organizations = (1...3).map { SimHuntressOrganization(id: $0, name: "Customer \($0)", agentsCount: $0) }
+            for tenant in fixture.tenantIDs {
+                try await Self.useHuntress(organizations, tenant: tenant, fixture: fixture)
+                try await db.execute("UPDATE tenants SET huntress_counts = 'list' WHERE tenant_id = \(tenant)")
+            }
+            await fixture.simulator.state.setHuntressLimit(requests: 10, windowSeconds: 2)
+            let workers = try fixture.startWorkers(
+                3, arguments: ["--concurrency", "4", "--retry-base-seconds", "0.2", "--huntress-limit", "10/2.2"])
+            var jobs: [(Int64, Int64)] = []
+            for tenant in fixture.tenantIDs {
+                jobs.append((tenant, try await UsageRefreshRequests.request(tenantID: tenant, on: db)))
+            }
+            #expect(try await TestDatabase.waitUntil(timeout: .seconds(60)) {
+                try await Fixtures.count("""
+                    SELECT count(*)::int AS n FROM jobs WHERE kind = 'usage_refresh' AND state = 'succeeded'
+                    """, on: db) == 20
+            })
+            let statistics = await fixture.simulator.state.huntressStatistics()
+            #expect(statistics.requests[Self.key.publicKey] == 20)
+            #expect(statistics.throttled[Self.key.publicKey, default: 0] == 0)
+            #expect(statistics.mostInAnyWindow[Self.key.publicKey, default: 0] <= 10, "\(statistics.mostInAnyWindow)")
+            for (tenant, _) in jobs {
+                #expect(try await Fixtures.count("""
+                    SELECT count(*)::int AS n FROM usage WHERE tenant_id = \(tenant) AND source = 'huntress'
+                    """, on: db) == 6)
+            }
+            await workers.stopAll()
+        }
+    }
+}
