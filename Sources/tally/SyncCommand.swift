@@ -21,6 +21,8 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Only this product (edr, m365).") var product: String?
     @Flag(help: "Wait for the run to finish, showing progress.") var wait = false
     @Flag(name: .customLong("dry-run"), help: "Print the plan; write nothing.") var dryRun = false
+    @Flag(name: .customLong("no-refresh"), help: "Sync the usage Tally has; do not refresh it from Huntress first.")
+    var noRefresh = false
     @Option(name: .customLong("timeout-seconds"), help: "With --wait: give up waiting after this long (the run goes on).")
     var timeoutSeconds = 3600.0
     @OptionGroup var autotask: AutotaskOptions
@@ -41,12 +43,14 @@ struct SyncCommand: AsyncParsableCommand {
             if dryRun { return try await printPlan(tenantID: tenantID) }
             let run = try await Runs.syncNow(
                 tenantID: tenantID, organizationID: organization, product: product,
-                requestedBy: ProcessInfo.processInfo.environment["USER"], on: db)
-            if run.jobCount == 0 {
+                requestedBy: ProcessInfo.processInfo.environment["USER"], refresh: !noRefresh, on: db)
+            if run.refreshing {
+                print("run \(run.runID): refreshing \(tenant)'s usage from Huntress; its syncs follow")
+            } else if run.jobCount == 0 {
                 print("nothing to sync for \(tenant): no organization has a mapped product or usage (`tally map list \(tenant)`)")
                 return
             }
-            print("run \(run.runID): \(run.jobCount) jobs queued for \(tenant)")
+            if !run.refreshing { print("run \(run.runID): \(run.jobCount) jobs queued for \(tenant)") }
             guard wait else { return }
             try await waitForRun(tenantID: tenantID, runID: run.runID, on: db)
         }
@@ -98,7 +102,10 @@ struct SyncCommand: AsyncParsableCommand {
         var last = ""
         while true {
             guard let progress = try await Runs.progress(tenantID: tenantID, runID: runID, on: db) else { return }
-            let line = "\(progress.done)/\(progress.jobCount) done, \(progress.failed) failed, \(progress.held) held, \(progress.skipped) skipped"
+            let line = progress.refreshing
+                ? "refreshing usage from Huntress"
+                : "\(progress.done)/\(progress.jobCount) done, \(progress.failed) failed, \(progress.held) held, \(progress.skipped) skipped"
+                    + (progress.refreshError.map { " (\($0))" } ?? "")
             if line != last {
                 print(line)
                 last = line

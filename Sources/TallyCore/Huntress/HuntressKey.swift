@@ -27,6 +27,13 @@ public enum HuntressKey {
         try await TenantSecrets.load(.huntressAPIKey, tenantID: tenantID, key: key, on: connection).map(parse)
     }
 
+    /// Whether the tenant takes usage from Huntress (has a key pair), without opening it.
+    public static func isSet(tenantID: Int64, on connection: Connection) async throws -> Bool {
+        try await !connection.query("""
+            SELECT 1 FROM tenant_secrets WHERE tenant_id = \(tenantID) AND kind = \(TenantSecrets.Kind.huntressAPIKey.rawValue)
+            """, name: "has huntress key").isEmpty
+    }
+
     /// What the cluster-wide limit is counted under: a digest of the public key, never the key itself.
     static func digest(publicKey: String) -> String {
         SHA256.hash(data: Data(publicKey.utf8)).map { String(format: "%02x", $0) }.joined()

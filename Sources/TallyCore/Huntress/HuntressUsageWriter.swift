@@ -2,7 +2,7 @@ import Foundation
 import Huntress
 import Postgres
 
-/// Writes what a refresh read, in one transaction: organizations upserted by
+/// Writes what a refresh read, in the caller's transaction: organizations upserted by
 /// their Huntress id (a rename keeps every mapping), those missing from the
 /// list marked removed, and usage with its source and the time Huntress
 /// answered — never over a newer observation.
@@ -23,8 +23,7 @@ enum HuntressUsageWriter {
             let name = organization.name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return name.isEmpty ? "Huntress organization \(organization.id)" : name
         }
-        return try await connection.withTransaction { tx in
-            let row = try await tx.query("""
+        let row = try await connection.query("""
                 WITH incoming AS (
                     SELECT * FROM unnest(\(ids)::bigint[], \(names)::text[]) AS n (organization_id, name)
                 ),
@@ -53,11 +52,10 @@ enum HuntressUsageWriter {
                        (SELECT count(*) FROM gone)::int AS removed,
                        (SELECT count(*) FROM upserted)::int AS upserted
                 """, name: "huntress organizations")[0]
-            var counts = Counts(
-                organizations: try row.decode("organizations"), added: try row.decode("added"), renamed: try row.decode("renamed"),
-                removed: try row.decode("removed"), returned: try row.decode("returned"))
-            counts.usageWritten = try await UsageStore.writeObservations(reading.usage, tenantID: tenantID, source: "huntress", on: tx)
-            return counts
-        }
+        var counts = Counts(
+            organizations: try row.decode("organizations"), added: try row.decode("added"), renamed: try row.decode("renamed"),
+            removed: try row.decode("removed"), returned: try row.decode("returned"))
+        counts.usageWritten = try await UsageStore.writeObservations(reading.usage, tenantID: tenantID, source: "huntress", on: connection)
+        return counts
     }
 }

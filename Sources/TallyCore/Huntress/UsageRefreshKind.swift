@@ -9,8 +9,17 @@ public import TallyQueue
 public struct UsageRefreshKind: JobKind {
     public static let name = "usage_refresh"
 
-    public struct Arguments: Codable, Sendable {
+    /// None: the job's tenant is the one refreshed, and its run (if any) is the one that waits for it.
+    public struct Arguments: RowArguments {
         public init() {}
+
+        public enum Column: CodingKey, CaseIterable {
+            public var stringValue: String { switch self {} }
+            public init?(stringValue: String) { nil }
+            public var intValue: Int? { nil }
+            public init?(intValue: Int) { nil }
+            public static var allCases: [Column] { [] }
+        }
     }
 
     public struct Report: Codable, Sendable, Equatable {
@@ -38,8 +47,8 @@ public struct UsageRefreshKind: JobKind {
         let setup = try await pool.withConnection { try await RefreshSetup.load(tenantID: tenantID, key: secretKey, on: $0) }
         guard let credentials = setup.credentials else {
             report(Report(reasonCode: "no_huntress_key"), in: context)
-            throw JobFailure.permanent(
-                "\(setup.slug) has no Huntress key: give it with `tally tenant huntress \(setup.slug) --key-stdin`, or import usage instead")
+            throw try await failing(context, JobFailure.permanent(
+                "\(setup.slug) has no Huntress key: give it with `tally tenant huntress \(setup.slug) --key-stdin`, or import usage instead"))
         }
         let reader = HuntressUsageReader(session: huntress.session(credentials), products: setup.products, listCounts: setup.listCounts)
         let reading: HuntressUsageReader.Reading
@@ -48,12 +57,40 @@ public struct UsageRefreshKind: JobKind {
         } catch let error as HuntressError {
             report(Report(reasonCode: "huntress_" + ReasonCode.snakeCased(error.reason.rawValue)), in: context)
             let message = error.description.replacingOccurrences(of: "TENANT", with: setup.slug)
-            throw error.isTransient ? JobFailure.transient(message, retryAfter: error.retryAfter) : JobFailure.permanent(message)
+            throw try await failing(
+                context, error.isTransient ? JobFailure.transient(message, retryAfter: error.retryAfter) : JobFailure.permanent(message))
         }
         try context.checkpoint()
-        let counts = try await pool.withConnection { try await HuntressUsageWriter.write(reading, tenantID: tenantID, on: $0) }
+        let counts = try await pool.withConnection { connection in
+            try await connection.withTransaction { tx in
+                let counts = try await HuntressUsageWriter.write(reading, tenantID: tenantID, on: tx)
+                if let runID = context.job.runID {
+                    try await Runs.startSyncing(tenantID: tenantID, runID: runID, refreshError: nil, on: tx)
+                }
+                return counts
+            }
+        }
         report(Report(counts: counts, detailReads: reading.detailReads), in: context)
         return .succeeded
+    }
+
+    /// A refresh that will not be tried again still lets its run sync: what
+    /// is fresh enough syncs, the rest is skipped with this failure's message.
+    private func failing(_ context: JobContext, _ failure: JobFailure) async throws -> JobFailure {
+        let lastAttempt = switch failure.disposition {
+        case .permanent: true
+        case .transient: context.job.attempts >= context.job.maxAttempts
+        case .deferred: false
+        }
+        if lastAttempt, let runID = context.job.runID {
+            try await pool.withConnection { connection in
+                try await connection.withTransaction { tx in
+                    try await Runs.startSyncing(
+                        tenantID: context.job.tenantID, runID: runID, refreshError: "the refresh from Huntress failed: \(failure.message)", on: tx)
+                }
+            }
+        }
+        return failure
     }
 }
 

@@ -34,7 +34,9 @@ public enum Scheduler {
     /// 3. `new_runs`: the runs, with their job counts; a run another scheduler
     ///    created meanwhile is skipped (ON CONFLICT) and is not returned.
     /// 4. `new_jobs`: one sync job per target of each run inserted in step 3
-    ///    (`Runs.syncJobs`, through the queue's set-based insert).
+    ///    (`Runs.syncJobs`, through the queue's set-based insert); for a
+    ///    tenant with a Huntress key, one `usage_refresh` job instead
+    ///    (`Runs.refreshJobs`): its sync jobs come when the refresh ends.
     /// The statement-level trigger on `jobs` marks the tenants as having work
     /// (`queue_tenants`) and wakes the workers (NOTIFY tally_jobs).
     public static func tickStatement(now: Date?) -> SQL {
@@ -47,29 +49,41 @@ public enum Scheduler {
             WHERE t.schedule_kind IN ('daily', 'monthly') AND NOT t.paused
         ),
         pending AS MATERIALIZED (
-            SELECT d.tenant_id, d.schedule_kind, d.due_at
+            SELECT d.tenant_id, d.schedule_kind, d.due_at,
+                   EXISTS (SELECT 1 FROM tenant_secrets s
+                           WHERE s.tenant_id = d.tenant_id AND s.kind = \(TenantSecrets.Kind.huntressAPIKey.rawValue)) AS refreshes
             FROM due d
             WHERE d.due_at >= d.created_at
               AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.tenant_id = d.tenant_id AND r.due_at >= d.due_at)
         ),
         targets AS MATERIALIZED (
-            \(fragment: Runs.targets(tenantsIn: "SELECT tenant_id FROM pending"))
+            \(fragment: Runs.targets(tenantsIn: "SELECT tenant_id FROM pending WHERE NOT refreshes"))
         ),
         new_runs AS (
             -- A run without targets has nothing to wait for: it is finished when created.
-            INSERT INTO runs (tenant_id, trigger, due_at, job_count, finished_at)
-            SELECT p.tenant_id, p.schedule_kind, p.due_at, coalesce(c.n, 0), CASE WHEN c.n IS NULL THEN now() END
+            -- A run that refreshes usage first gets its sync jobs when the refresh ends.
+            INSERT INTO runs (tenant_id, trigger, due_at, job_count, finished_at, phase)
+            SELECT p.tenant_id, p.schedule_kind, p.due_at, coalesce(c.n, 0),
+                   CASE WHEN c.n IS NULL AND NOT p.refreshes THEN now() END,
+                   CASE WHEN p.refreshes THEN 'refreshing' ELSE 'syncing' END
             FROM pending p
             LEFT JOIN (SELECT tenant_id, count(*)::int AS n FROM targets GROUP BY tenant_id) c USING (tenant_id)
             -- One order for every scheduler, so that two inserting the same runs wait, never deadlock.
             ORDER BY p.tenant_id
             ON CONFLICT (tenant_id, due_at) WHERE due_at IS NOT NULL DO NOTHING
-            RETURNING tenant_id, run_id
+            RETURNING tenant_id, run_id, phase
         ),
         new_jobs AS (
             \(fragment: Runs.syncJobs(runs: "new_runs", targets: "targets", priority: JobPriority.scheduled))
+        ),
+        refreshing_runs AS (
+            SELECT tenant_id, run_id FROM new_runs WHERE phase = 'refreshing'
+        ),
+        new_refreshes AS (
+            \(fragment: Runs.refreshJobs(runs: "refreshing_runs", priority: JobPriority.scheduled))
         )
-        SELECT (SELECT count(*) FROM new_runs)::int AS runs, (SELECT count(*) FROM new_jobs)::int AS jobs
+        SELECT (SELECT count(*) FROM new_runs)::int AS runs,
+               (SELECT count(*) FROM new_jobs)::int + (SELECT count(*) FROM new_refreshes)::int AS jobs
         """
     }
 }

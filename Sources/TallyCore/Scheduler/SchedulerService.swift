@@ -47,6 +47,7 @@ public final class SchedulerService: Service, Sendable {
                 connection = db
                 let started = ContinuousClock.now
                 let tick = try await Scheduler.tick(on: db)
+                try await Runs.startStalledSyncs(on: db)
                 if lastHousekeeping.map({ ContinuousClock.now - $0 > .seconds(600) }) ?? true {
                     try await RequestBudget.prune(on: db)
                     lastHousekeeping = ContinuousClock.now

@@ -7,16 +7,35 @@ import TallyQueue
 public enum Runs {
     public struct Created: Sendable, Equatable {
         public var runID: Int64
+        /// Sync jobs created; 0 while the run refreshes usage first.
         public var jobCount: Int
+        /// The run refreshes usage from Huntress first; its sync jobs come after.
+        public var refreshing = false
     }
 
     /// Sync Now: creates a run and its jobs (Sync Now priority) in one
     /// statement, for every organization and product of the tenant's sync
-    /// targets, or only `organizationID` and/or `product`.
+    /// targets, or only `organizationID` and/or `product`. A tenant with a
+    /// Huntress key refreshes usage first (unless `refresh` is false): the
+    /// run gets one `usage_refresh` job, and its sync jobs when that ends.
     public static func syncNow(
         tenantID: Int64, organizationID: Int64? = nil, product: String? = nil, requestedBy: String? = nil,
-        on connection: Connection
+        refresh: Bool = true, on connection: Connection
     ) async throws -> Created {
+        if refresh, try await HuntressKey.isSet(tenantID: tenantID, on: connection) {
+            let row = try await connection.query("""
+                WITH new_run AS (
+                    INSERT INTO runs (tenant_id, trigger, organization_id, product, requested_by, job_count, phase)
+                    VALUES (\(tenantID), 'sync_now', \(organizationID), \(product), \(requestedBy), 0, 'refreshing')
+                    RETURNING tenant_id, run_id
+                ),
+                refresh AS (
+                    \(fragment: refreshJobs(runs: "new_run", priority: JobPriority.syncNow))
+                )
+                SELECT run_id, (SELECT count(*) FROM refresh)::int AS refreshes FROM new_run
+                """, name: "create refreshing sync now run")[0]
+            return Created(runID: try row.decode("run_id"), jobCount: 0, refreshing: true)
+        }
         let rows = try await connection.query("""
             WITH chosen AS (
                 \(fragment: targets(tenantsIn: "\(tenantID)", organizationID: organizationID, product: product))
@@ -43,9 +62,13 @@ public enum Runs {
         public var skipped: Int
         public var held: Int
         public var cancelled: Int
+        /// Still reading usage from Huntress; its sync jobs come after.
+        public var refreshing = false
+        /// The refresh failed: stale usage is skipped with this.
+        public var refreshError: String? = nil
 
         public var done: Int { succeeded + failed + skipped + held + cancelled }
-        public var isFinished: Bool { queued + running == 0 && done >= jobCount }
+        public var isFinished: Bool { !refreshing && queued + running == 0 && done >= jobCount }
     }
 
     /// A job of a run that did not simply succeed, with what to do about it.
@@ -71,7 +94,7 @@ public enum Runs {
     /// How far a run is, from its jobs (which stay until pruned after their retention).
     public static func progress(tenantID: Int64, runID: Int64, on connection: Connection) async throws -> Progress? {
         let rows = try await connection.query("""
-            SELECT r.job_count,
+            SELECT r.job_count, r.phase = 'refreshing' AS refreshing, r.refresh_error,
                    count(*) FILTER (WHERE j.state = 'queued')::int AS queued,
                    count(*) FILTER (WHERE j.state = 'running')::int AS running,
                    count(*) FILTER (WHERE j.state = 'succeeded')::int AS succeeded,
@@ -79,15 +102,16 @@ public enum Runs {
                    count(*) FILTER (WHERE j.state = 'skipped')::int AS skipped,
                    count(*) FILTER (WHERE j.state = 'held')::int AS held,
                    count(*) FILTER (WHERE j.state = 'cancelled')::int AS cancelled
-            FROM runs r LEFT JOIN jobs j ON j.tenant_id = r.tenant_id AND j.run_id = r.run_id
+            FROM runs r LEFT JOIN jobs j ON j.tenant_id = r.tenant_id AND j.run_id = r.run_id AND j.kind = \(SyncKind.name)
             WHERE r.tenant_id = \(tenantID) AND r.run_id = \(runID)
-            GROUP BY r.job_count
+            GROUP BY r.job_count, r.phase, r.refresh_error
             """, name: "run progress")
         guard let row = rows.first else { return nil }
         return Progress(
             jobCount: try row.decode("job_count"), queued: try row.decode("queued"), running: try row.decode("running"),
             succeeded: try row.decode("succeeded"), failed: try row.decode("failed"), skipped: try row.decode("skipped"),
-            held: try row.decode("held"), cancelled: try row.decode("cancelled"))
+            held: try row.decode("held"), cancelled: try row.decode("cancelled"),
+            refreshing: try row.decode("refreshing"), refreshError: try row.decode("refresh_error"))
     }
 }
 
@@ -119,6 +143,16 @@ extension Runs {
                    \(unescaped: String(priority))::smallint AS priority, t.organization_id, t.product
             FROM \(identifier: runs) r JOIN \(identifier: targets) t ON t.tenant_id = r.tenant_id
             \(fragment: order)
+            """)
+    }
+
+    /// The refresh job of each new run of `runs` (a relation of the statement
+    /// with `tenant_id, run_id`), as a data-modifying CTE.
+    static func refreshJobs(runs: String, priority: Int) -> SQL {
+        JobQueue.insert(UsageRefreshKind.self, arguments: [], from: """
+            SELECT r.tenant_id, r.run_id, 'usage_refresh:run:' || r.run_id AS unique_key,
+                   \(unescaped: String(priority))::smallint AS priority
+            FROM \(identifier: runs) r
             """)
     }
 }

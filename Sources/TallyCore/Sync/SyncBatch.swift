@@ -11,32 +11,38 @@ public struct SyncBatch: Sendable {
     public let targets: [SyncTarget.Key: SyncTarget]
     public let snapshot: AutotaskSnapshot
     public let session: AutotaskSession
+    /// Runs of the batch whose refresh from Huntress failed, with the error.
+    public var refreshErrors: [Int64: String] = [:]
 
     public var planner: SyncPlanner { SyncPlanner(tenant: tenant) }
 
-    public func plan(_ key: SyncTarget.Key, approvedTarget: Int? = nil) -> SyncPlan {
-        planner.plan(targets[key], key: key, snapshot: snapshot, approvedTarget: approvedTarget)
+    public func plan(_ key: SyncTarget.Key, approvedTarget: Int? = nil, runID: Int64? = nil) -> SyncPlan {
+        planner.plan(
+            targets[key], key: key, snapshot: snapshot, approvedTarget: approvedTarget, refreshError: runID.flatMap { refreshErrors[$0] })
     }
 
     /// Reads the batch. Throws `SyncSetupError` for problems of the tenant's
     /// own setup, `JobFailure.deferred` when the budget is spent, and
     /// `AutotaskError` when Autotask refused.
-    public static func prepare(tenantID: Int64, keys: [SyncTarget.Key], services: SyncServices) async throws -> SyncBatch {
-        let (tenant, targets) = try await services.pool.withConnection { connection in
+    public static func prepare(
+        tenantID: Int64, keys: [SyncTarget.Key], runIDs: [Int64] = [], services: SyncServices
+    ) async throws -> SyncBatch {
+        let (tenant, targets, refreshErrors) = try await services.pool.withConnection { connection in
             let tenant = try await SyncTenant.load(tenantID: tenantID, key: services.secretKey, on: connection)
-            return (tenant, try await SyncTarget.load(tenantID: tenantID, keys: keys, on: connection))
+            return (tenant, try await SyncTarget.load(tenantID: tenantID, keys: keys, on: connection),
+                    try await Runs.refreshErrors(tenantID: tenantID, runIDs: runIDs, on: connection))
         }
         services.meter.attribute(userName: tenant.credentials.userName, to: tenantID)
         let session = services.autotask.session(tenant.credentials)
         let contractIDs = Array(Set(targets.values.filter(\.needsAutotask).compactMap(\.contractID))).sorted()
         guard !contractIDs.isEmpty else {
-            return SyncBatch(tenant: tenant, targets: targets, snapshot: .empty, session: session)
+            return SyncBatch(tenant: tenant, targets: targets, snapshot: .empty, session: session, refreshErrors: refreshErrors)
         }
         let chunks = (contractIDs.count + 499) / 500
         try await services.pool.withConnection { connection in
             try await RequestBudget.check(tenantID: tenantID, budget: tenant.hourlyRequestBudget, planned: 3 * chunks, meter: services.meter, on: connection)
         }
         let snapshot = try await AutotaskSnapshot.read(contractIDs: contractIDs, on: tenant.today, session: session)
-        return SyncBatch(tenant: tenant, targets: targets, snapshot: snapshot, session: session)
+        return SyncBatch(tenant: tenant, targets: targets, snapshot: snapshot, session: session, refreshErrors: refreshErrors)
     }
 }

@@ -26,7 +26,7 @@ public struct SyncKind: JobKind {
             throw failure(for: error, context: context)
         }
         try context.checkpoint()
-        var plan = batch.plan(key, approvedTarget: arguments.approvedTarget)
+        var plan = batch.plan(key, approvedTarget: arguments.approvedTarget, runID: context.job.runID)
         if case .adjust = plan.decision, let contractID = plan.report.contractID, let serviceID = plan.report.serviceID {
             do {
                 let writer = ContractServiceWriter(batch: batch, services: services, job: context.job, workerID: context.workerID)
@@ -60,7 +60,8 @@ public struct SyncKind: JobKind {
             SyncTarget.Key(organizationID: $0.organizationID, product: $0.product)
         }
         do {
-            return .success(try await SyncBatch.prepare(tenantID: context.job.tenantID, keys: keys, services: services))
+            let runIDs = Array(Set(context.batch.compactMap(\.runID)))
+            return .success(try await SyncBatch.prepare(tenantID: context.job.tenantID, keys: keys, runIDs: runIDs, services: services))
         } catch {
             return .failure(error)
         }

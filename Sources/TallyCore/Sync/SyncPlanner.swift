@@ -8,7 +8,10 @@ public struct SyncPlanner: Sendable {
 
     public init(tenant: SyncTenant) { self.tenant = tenant }
 
-    public func plan(_ target: SyncTarget?, key: SyncTarget.Key, snapshot: AutotaskSnapshot, approvedTarget: Int? = nil) -> SyncPlan {
+    /// `refreshError`: this run's refresh from Huntress failed; stale usage is skipped with it.
+    public func plan(
+        _ target: SyncTarget?, key: SyncTarget.Key, snapshot: AutotaskSnapshot, approvedTarget: Int? = nil, refreshError: String? = nil
+    ) -> SyncPlan {
         var report = SyncReport()
         func ending(_ decision: SyncDecision, _ reason: SyncReason?) -> SyncPlan {
             report.reasonCode = reason?.rawValue
@@ -40,7 +43,8 @@ public struct SyncPlanner: Sendable {
         if removedAt == nil, target.usageIsStale {
             let seen = target.usageObservedAt.map { " (observed \($0.formatted(.iso8601)))" } ?? ""
             return ending(.skip(.usageStale,
-                "the \(key.product) usage of \(who)\(seen) is older than the tenant's limit of \(tenant.stalenessLimit): refresh usage, then sync again"),
+                "the \(key.product) usage of \(who)\(seen) is older than the tenant's limit of \(tenant.stalenessLimit): "
+                    + (refreshError.map { "this run could not refresh it (\($0)); fix that, then sync again" } ?? "refresh usage, then sync again")),
                 .usageStale)
         }
         guard let contract = snapshot.contracts[contractID] else {
