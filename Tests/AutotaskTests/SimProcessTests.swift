@@ -8,7 +8,9 @@ struct SimProcessTests {
     /// Beside the test bundle in the build directory.
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tally-sim")
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: SimProcessTests.executable.path)))
+    @Test(.enabled(
+        if: FileManager.default.isExecutableFile(atPath: SimProcessTests.executable.path),
+        "needs the tally-sim executable beside the test bundle (swift build builds it)"))
     func printsItsAddressAndServes() async throws {
         let process = Process()
         process.executableURL = Self.executable

@@ -41,16 +41,19 @@ public enum TestDatabase {
         }
     }
 
-    /// Waits for `condition` to hold, checking every 20 ms, up to `timeout`.
+    /// Waits for `condition` to hold, checking it every `poll`, up to `timeout`;
+    /// answers whether it held (the tests' one way to wait for something to
+    /// happen, instead of sleeping for a while and hoping it did).
     public static func waitUntil(
         timeout: Duration = .seconds(10),
+        poll: Duration = .milliseconds(20),
         isolation: isolated (any Actor)? = #isolation,
         _ condition: () async throws -> Bool
     ) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: poll)
         }
         return try await condition()
     }

@@ -22,6 +22,7 @@ struct ChaosOutageTests {
                 try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'", on: connection) >= 10
             })
             await state.setFaults(try FaultSpec(parsing: "latency=100,outage=on"))
+            // The outage lasting 6 s is the point: jobs must back off through all of it without running out of attempts.
             try await Task.sleep(for: .seconds(6))
             let duringOutage = try await Fixtures.count("""
                 SELECT count(*)::int AS n FROM jobs WHERE state = 'queued' AND attempts > 0 AND last_error IS NOT NULL

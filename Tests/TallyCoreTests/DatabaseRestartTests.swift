@@ -24,7 +24,13 @@ struct DatabaseRestartTests {
             let workers = try fixture.startWorkers(2, arguments: ["--concurrency", "4", "--batch-size", "10", "--lease-seconds", "5"])
             let scheduler = try WorkerProcess(fixture.configuration, command: "scheduler", arguments: ["--tick-seconds", "0.2"])
             _ = try await fixture.syncNowAll()
-            try await Task.sleep(for: .milliseconds(700))
+            // The run is under way (jobs have finished) and the scheduler is connected, so the restart meets both.
+            #expect(try await Fixtures.waitFor(
+                "SELECT least(count(*), 10)::int AS n FROM jobs WHERE state = 'succeeded'", toBe: 10, on: fixture.connection))
+            #expect(try await Fixtures.waitFor("""
+                SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = 'tally scheduler'
+                """, toBe: 1, on: fixture.connection), "\(scheduler.log)")
             let doneBefore = try await Fixtures.count(
                 "SELECT count(*)::int AS n FROM jobs WHERE state = 'succeeded'", on: fixture.connection)
             #expect(doneBefore < 120, "the restart comes in the middle of the run")

@@ -18,6 +18,22 @@ struct QueueFairnessTests {
             """).first?.decode("delay", as: Double?.self)
     }
 
+    /// 1 when the worker process is in its idle wait: it listens, none of its
+    /// sessions is busy, one of its claims came back after the last job ended
+    /// (empty: there was nothing to take), and none of its sessions has moved
+    /// for 50 ms since (the other task's claim, and the gap between a job's end
+    /// and its task's next claim, are past).
+    static let workerIsIdle: SQL = """
+        SELECT coalesce(
+                   bool_or(query LIKE 'LISTEN %')
+                   AND bool_and(state = 'idle')
+                   AND bool_or(query LIKE 'WITH candidate AS%'
+                               AND state_change > (SELECT coalesce(max(finished_at), '-infinity') FROM jobs))
+                   AND max(state_change) < clock_timestamp() - interval '50 milliseconds',
+                   false)::int AS n
+        FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tally worker'
+        """
+
     @Test func aTenantsBacklogOf100000DoesNotDelayAnotherTenantsJob() async throws {
         try await Fixtures.withMigratedDatabase { configuration, db in
             let tenants = try await Fixtures.addTenants(caps: [4, 3], on: db)
@@ -80,8 +96,8 @@ struct QueueFairnessTests {
             #expect(try await Fixtures.waitFor("SELECT count(*)::int AS n FROM workers", toBe: 1, on: db))
             var delays: [Double] = []
             for index in 0..<5 {
-                // Let the worker settle into its idle wait between jobs.
-                try await Task.sleep(for: .milliseconds(300))
+                // The worker is back in its idle wait between jobs, so that only the notification can start the next one.
+                #expect(try await Fixtures.waitFor(Self.workerIsIdle, toBe: 1, on: db, timeout: .seconds(10)))
                 try await db.execute("""
                     INSERT INTO jobs (tenant_id, kind, unique_key) VALUES (\(tenants[0]), 'noop', \("wake-\(index)"))
                     """)

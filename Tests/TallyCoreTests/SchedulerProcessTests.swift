@@ -36,8 +36,8 @@ struct SchedulerProcessTests {
             let created = try await Fixtures.waitFor(
                 "SELECT count(*)::int AS n FROM jobs", toBe: 2000, on: db, timeout: .seconds(20))
             #expect(created, "\(schedulers[0].log)")
-            // Several more ticks of each, then compare.
-            try await Task.sleep(for: .seconds(1))
+            // Two more whole ticks of each, then compare.
+            #expect(try await Self.waitForFreshTicks(2, of: schedulers.count, on: db), "\(schedulers[0].log)")
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM runs", on: db) == 200)
             #expect(try await Fixtures.count("SELECT count(DISTINCT tenant_id)::int AS n FROM runs", on: db) == 200)
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM jobs", on: db) == 2000)
@@ -73,6 +73,7 @@ struct SchedulerProcessTests {
             var kills = 0
             let killing = ContinuousClock.now
             while ContinuousClock.now - killing < .seconds(15) {
+                // The random time between kills is the point: they land anywhere in the schedulers' ticks.
                 try await Task.sleep(for: .milliseconds(Int.random(in: 300...800, using: &generator)))
                 let victim = Int.random(in: 0..<schedulers.count, using: &generator)
                 schedulers[victim].signal(SIGKILL)
@@ -81,7 +82,8 @@ struct SchedulerProcessTests {
                 schedulers[victim] = try start()
             }
             #expect(try await Fixtures.waitFor("SELECT count(*)::int AS n FROM runs", toBe: 100, on: db, timeout: .seconds(20)))
-            try await Task.sleep(for: .seconds(1))
+            // Two more whole ticks of each scheduler left running, then compare.
+            #expect(try await Self.waitForFreshTicks(2, of: schedulers.count, on: db))
             #expect(kills >= 15)
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM runs", on: db) == 100)
             #expect(try await Fixtures.count("SELECT count(DISTINCT tenant_id)::int AS n FROM runs", on: db) == 100)
@@ -90,6 +92,32 @@ struct SchedulerProcessTests {
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM jobs", on: db) == 600)
             await schedulers.stopAll()
         }
+    }
+
+    /// Waits until each of `count` scheduler processes has run `ticks` whole
+    /// ticks that began after this call; answers whether they did. A tick is
+    /// one transaction on the scheduler's one session: a session seen idle is
+    /// between ticks, so a COMMIT it shows later ends a tick that began after
+    /// it was seen, and it is seen idle again then.
+    static func waitForFreshTicks(_ ticks: Int, of count: Int, on db: Connection) async throws -> Bool {
+        var seen = "-infinity"
+        for round in 0...ticks {
+            // Round 0 sees every session idle; each later round, a tick of each ended since the round before.
+            let done = try await TestDatabase.waitUntil {
+                let row = try await db.query("""
+                    SELECT count(*) FILTER (
+                               WHERE state = 'idle'
+                                 AND (\(round == 0)::boolean OR (query = 'COMMIT' AND state_change > \(seen)::timestamptz)))::int AS n,
+                           coalesce(bool_and(state = 'idle'), false) AS idle, clock_timestamp()::text AS at
+                    FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tally scheduler'
+                    """)[0]
+                guard try row.decode("n", as: Int.self) >= count, try row.decode("idle", as: Bool.self) else { return false }
+                seen = try row.decode("at")
+                return true
+            }
+            guard done else { return false }
+        }
+        return true
     }
 
     /// Sums `runs=N` over a scheduler's "created" log lines.
@@ -110,13 +138,16 @@ struct SchedulerProcessTests {
             let scheduler = try WorkerProcess(configuration, command: "scheduler", arguments: ["--tick-seconds", "0.2"])
             #expect(try await Fixtures.waitFor("SELECT count(*)::int AS n FROM runs", toBe: 1, on: db, timeout: .seconds(20)),
                     "\(scheduler.log)")
-            // Every session of the scheduler ended by the server, twice; then a new run becomes due.
-            for _ in 0..<2 {
-                try await db.execute("""
-                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            // Every session of the scheduler ended by the server, twice (the second time after it
+            // reconnected and ticked again); then a new run becomes due.
+            for time in 1...2 {
+                #expect(try await Fixtures.count("""
+                    SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
                     WHERE datname = current_database() AND application_name = 'tally scheduler'
-                    """)
-                try await Task.sleep(for: .milliseconds(300))
+                    """, on: db) > 0, "the scheduler had a session to end")
+                #expect(try await TestDatabase.waitUntil(timeout: .seconds(20), poll: .milliseconds(50)) {
+                    scheduler.log.components(separatedBy: "scheduler tick succeeded again").count - 1 >= time
+                }, "\(scheduler.log)")
             }
             try await db.execute("""
                 UPDATE tenants SET schedule_time = (now() AT TIME ZONE 'UTC' - interval '1 second')::time
