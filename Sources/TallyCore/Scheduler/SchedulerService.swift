@@ -46,8 +46,8 @@ public final class SchedulerService: Service, Sendable {
                 if let connection { db = connection } else { db = try await Connection.connect(database) }
                 connection = db
                 let started = ContinuousClock.now
-                let tick = try await Scheduler.tick(on: db)
                 try await Runs.startStalledSyncs(on: db)
+                let tick = try await Scheduler.tick(on: db)
                 if lastHousekeeping.map({ ContinuousClock.now - $0 > .seconds(600) }) ?? true {
                     try await RequestBudget.prune(on: db)
                     lastHousekeeping = ContinuousClock.now
