@@ -1,4 +1,5 @@
 public import Foundation
+import HTTPExchange
 import NIOHTTP1
 
 /// The calls of one API user (one tenant's Autotask database).
@@ -86,7 +87,7 @@ public struct AutotaskSession: Sendable {
         } catch {
             throw AutotaskError(
                 reason: .invalidResponse,
-                message: "Autotask answered \(call?.entity ?? entity) with JSON Tally cannot read (\(Self.describe(error))).",
+                message: "Autotask answered \(call?.entity ?? entity) with JSON Tally cannot read (\(HTTPExchange.describe(decodingError: error))).",
                 request: call?.summary ?? .init(method: "", entity: entity, ids: []))
         }
     }
@@ -101,29 +102,11 @@ public struct AutotaskSession: Sendable {
 
     /// `Retry-After` as seconds or as an HTTP date.
     static func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
-        guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
-        let format = DateFormatter()
-        format.locale = Locale(identifier: "en_US_POSIX")
-        format.timeZone = TimeZone(identifier: "GMT")
-        format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = format.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+        HTTPExchange.retryAfter(headers, now: now)
     }
 
     static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
         a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased() && a.port == b.port
     }
 
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            "missing \(key.stringValue) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-             DecodingError.dataCorrupted(let context):
-            "bad value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        default:
-            "\(type(of: error))"
-        }
-    }
 }

@@ -1,15 +1,12 @@
 import AsyncHTTPClient
+import HTTPExchange
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
 
 /// An answer read in full.
-struct RawResponse: Sendable {
-    var status: Int
-    var headers: HTTPHeaders
-    var body: Data
-}
+typealias RawResponse = HTTPAnswer
 
 /// A request to send: where, and what to say about it in records and errors.
 struct Call: Sendable {
@@ -45,22 +42,9 @@ extension AutotaskClient {
 
         let clock = ContinuousClock()
         let started = clock.now
-        let result: Result<RawResponse, any Error>
-        do {
-            let deadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
-            let response = try await http.execute(request, deadline: deadline, logger: nil)
-            let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
-            result = .success(RawResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer.readableBytesView)))
-        } catch let error as HTTPClientError where error == .cancelled {
-            result = .failure(CancellationError())
-        } catch let error as HTTPClientError {
-            result = .failure(Self.transportError(error, call: call))
-        } catch is CancellationError {
-            result = .failure(CancellationError())
-        } catch {
-            result = .failure(AutotaskError(
-                reason: .transport, message: "Could not reach Autotask (\(type(of: error))); the call will be retried.",
-                request: call.summary))
+        let result = await HTTPExchange.send(request, with: http, timeout: configuration.requestTimeout).mapError { failure -> any Error in
+            guard failure != .cancelled else { return CancellationError() }
+            return AutotaskError(reason: failure.isTimeout ? .timeout : .transport, message: failure.sentence(calling: "Autotask"), request: call.summary)
         }
         let status = try? result.get().status
         logger.debug(
@@ -74,15 +58,5 @@ extension AutotaskClient {
         return try result.get()
     }
 
-    private static func transportError(_ error: HTTPClientError, call: Call) -> AutotaskError {
-        switch error {
-        case .deadlineExceeded, .readTimeout, .writeTimeout:
-            AutotaskError(reason: .timeout, message: "Autotask did not answer in time; the call will be retried.", request: call.summary)
-        case .connectTimeout:
-            AutotaskError(reason: .timeout, message: "Could not connect to Autotask in time; the call will be retried.", request: call.summary)
-        default:
-            AutotaskError(reason: .transport, message: "Could not reach Autotask (\(error)); the call will be retried.", request: call.summary)
-        }
-    }
 }
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPExchange
 import Foundation
 public import Logging
 import NIOCore
@@ -19,14 +20,9 @@ public final class HuntressClient: Sendable {
         self.baseURL = try Self.checkedBase(configuration)
         self.configuration = configuration
         self.logger = logger
-        var httpConfiguration = HTTPClient.Configuration(
-            // Never follow a redirect: it would carry the Authorization header to another host.
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: TimeAmount(configuration.connectTimeout))
-        )
-        httpConfiguration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connectionsPerHost)
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+        // Never follows a redirect: it would carry the Authorization header to another host.
+        self.http = HTTPExchange.makeClient(
+            connectTimeout: configuration.connectTimeout, connectionsPerHost: configuration.connectionsPerHost)
     }
 
     public func shutdown() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPExchange
 
 /// The calls of one Huntress account (one key pair). Every call is a read, so each
 /// is repeated inside the client after a 429 (waited out) or a 5xx / no answer
@@ -44,20 +45,9 @@ public struct HuntressSession: Sendable {
         } catch {
             throw HuntressError(
                 reason: .invalidResponse,
-                message: "Huntress answered \(call.path) with JSON Tally cannot read (\(Self.describe(error))).",
+                message: "Huntress answered \(call.path) with JSON Tally cannot read (\(HTTPExchange.describe(decodingError: error))).",
                 request: call.summary)
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            "missing \(key.stringValue) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-             DecodingError.dataCorrupted(let context):
-            "bad value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        default:
-            "\(type(of: error))"
-        }
-    }
 }

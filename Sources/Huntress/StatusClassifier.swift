@@ -1,4 +1,5 @@
 import Foundation
+import HTTPExchange
 import NIOHTTP1
 
 /// Turns a Huntress error answer into a `HuntressError`.
@@ -31,23 +32,10 @@ enum StatusClassifier {
     /// The wait a 429 asks for: seconds or an HTTP date, clamped to 1–60 s
     /// (missing or unreadable: 60 s, the length of Huntress's window).
     static func clampedRetryAfter(_ value: String?, now: Date = Date()) -> Duration {
-        let seconds: Double
-        if let text = value?.trimmingCharacters(in: .whitespaces), let number = Double(text), number.isFinite {
-            seconds = number
-        } else if let text = value?.trimmingCharacters(in: .whitespaces), let date = httpDate(text) {
-            seconds = date.timeIntervalSince(now)
-        } else {
-            seconds = 60
-        }
-        return .milliseconds(Int64(min(60, max(1, seconds)) * 1000))
-    }
-
-    private static func httpDate(_ text: String) -> Date? {
-        let format = DateFormatter()
-        format.locale = Locale(identifier: "en_US_POSIX")
-        format.timeZone = TimeZone(identifier: "GMT")
-        format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return format.date(from: text)
+        var headers = HTTPHeaders()
+        if let value { headers.add(name: "Retry-After", value: value) }
+        let wait = HTTPExchange.retryAfter(headers, now: now) ?? .seconds(60)
+        return min(.seconds(60), max(.seconds(1), wait))
     }
 
     /// Huntress documents its error bodies only as "a JSON body with a human-readable

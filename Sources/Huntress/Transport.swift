@@ -1,15 +1,12 @@
 import AsyncHTTPClient
+import HTTPExchange
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
 
 /// An answer read in full.
-struct RawAnswer: Sendable {
-    var status: Int
-    var headers: HTTPHeaders
-    var body: Data
-}
+typealias RawAnswer = HTTPAnswer
 
 /// One GET to send: where, and what to call it in records and errors.
 struct HuntressCall: Sendable {
@@ -42,21 +39,9 @@ extension HuntressClient {
         if let beforeRequest = configuration.beforeRequest { try await beforeRequest(credentials.publicKey) }
         let clock = ContinuousClock()
         let started = clock.now
-        let result: Result<RawAnswer, any Error>
-        do {
-            let deadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
-            let response = try await http.execute(request, deadline: deadline, logger: nil)
-            let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
-            result = .success(RawAnswer(status: Int(response.status.code), headers: response.headers, body: Data(buffer.readableBytesView)))
-        } catch let error as HTTPClientError where error == .cancelled {
-            result = .failure(CancellationError())
-        } catch let error as HTTPClientError {
-            result = .failure(Self.transportError(error, call: call))
-        } catch is CancellationError {
-            result = .failure(CancellationError())
-        } catch {
-            result = .failure(HuntressError(
-                reason: .transport, message: "Could not reach Huntress (\(type(of: error))); the call will be retried.", request: call.summary))
+        let result = await HTTPExchange.send(request, with: http, timeout: configuration.requestTimeout).mapError { failure -> any Error in
+            guard failure != .cancelled else { return CancellationError() }
+            return HuntressError(reason: failure.isTimeout ? .timeout : .transport, message: failure.sentence(calling: "Huntress"), request: call.summary)
         }
         let status = try? result.get().status
         logger.debug("huntress request", metadata: ["path": "\(call.path)", "status": "\(status.map(String.init) ?? "none")"])
@@ -69,14 +54,4 @@ extension HuntressClient {
 
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    private static func transportError(_ error: HTTPClientError, call: HuntressCall) -> HuntressError {
-        switch error {
-        case .deadlineExceeded, .readTimeout, .writeTimeout:
-            HuntressError(reason: .timeout, message: "Huntress did not answer in time; the call will be retried.", request: call.summary)
-        case .connectTimeout:
-            HuntressError(reason: .timeout, message: "Could not connect to Huntress in time; the call will be retried.", request: call.summary)
-        default:
-            HuntressError(reason: .transport, message: "Could not reach Huntress (\(error)); the call will be retried.", request: call.summary)
-        }
-    }
 }
