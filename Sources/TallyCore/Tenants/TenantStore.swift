@@ -1,20 +1,12 @@
+public import Autotask
 import Foundation
 public import Postgres
 
 /// Tenants: onboarding, settings, credentials, removal. Every change is
 /// validated first and written in one transaction.
 public enum TenantStore {
-    public struct Credentials: Sendable {
-        public var userName: String
-        public var integrationCode: String
-        public var secret: String
-
-        public init(userName: String, integrationCode: String, secret: String) {
-            self.userName = userName
-            self.integrationCode = integrationCode
-            self.secret = secret
-        }
-    }
+    /// An Autotask API user's credentials (which never print the secret).
+    public typealias Credentials = AutotaskCredentials
 
     public static func add(
         slug: String, settings: TenantSettings, credentials: Credentials, key: SecretKey, on connection: Connection
