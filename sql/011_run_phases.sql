@@ -7,5 +7,11 @@
 ALTER TABLE runs ADD COLUMN phase text NOT NULL DEFAULT 'syncing' CHECK (phase IN ('refreshing', 'syncing'));
 ALTER TABLE runs ADD COLUMN refresh_error text;
 
+-- How long before a scheduled run's due time its refresh starts, so that its
+-- syncs can start at the due time (they wait for it): the last refresh's
+-- duration with room to spare, set by each refresh (UsageRefreshKind).
+ALTER TABLE tenants ADD COLUMN refresh_lead interval NOT NULL DEFAULT '10 minutes'
+    CHECK (refresh_lead BETWEEN interval '0' AND interval '12 hours');
+
 -- The scheduler looks for refreshing runs whose refresh ended without starting the syncs (its worker died on the last attempt).
 CREATE INDEX runs_refreshing ON runs (tenant_id, run_id) WHERE phase = 'refreshing';

@@ -59,16 +59,19 @@ public enum JobQueue {
     /// a data-modifying CTE. `rows` has the columns `tenant_id`, `run_id`,
     /// `unique_key`, `priority`, and one per argument of `arguments`, named
     /// as its coding key; arguments left out are absent from the job's JSON.
+    /// `runAt`: `rows` also has a `run_at` column, when the job is due (NULL: now).
     /// A taken unique key is skipped. Returns `tenant_id, job_id, run_id`.
     public static func insert<Kind: JobKind>(
-        _ kind: Kind.Type, arguments: [Kind.Arguments.Column], from rows: SQL
+        _ kind: Kind.Type, arguments: [Kind.Arguments.Column], from rows: SQL, runAt: Bool = false
     ) -> SQL where Kind.Arguments: RowArguments {
         precondition(arguments.allSatisfy { $0.stringValue.allSatisfy { $0 == "_" || $0.isLowercase || $0.isNumber } },
                      "argument keys of \(Kind.name) must be plain lower-case column names")
         let pairs = arguments.map { "'\($0.stringValue)', new.\($0.stringValue)" }.joined(separator: ", ")
+        let runAtColumns = runAt ? (", run_at", ", coalesce(new.run_at, now())") : ("", "")
         return """
-            INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, run_id)
+            INSERT INTO jobs (tenant_id, kind, unique_key, args, priority, run_id\(unescaped: runAtColumns.0))
             SELECT new.tenant_id, \(Kind.name), new.unique_key, jsonb_build_object(\(unescaped: pairs)), new.priority, new.run_id
+                   \(unescaped: runAtColumns.1)
             FROM (\(fragment: rows)) AS new
             ON CONFLICT (tenant_id, unique_key) DO NOTHING
             RETURNING tenant_id, job_id, run_id

@@ -113,4 +113,32 @@ struct RunRefreshTests {
             #expect(try await Runs.startStalledSyncs(on: db) == 0, "once")
         }
     }
+
+    @Test func aScheduledRefreshStartsItsLeadEarlyAndItsSyncsWaitForTheDueTime() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            // Due in 5 minutes; the tenant's refreshes take up to 10.
+            let tenant = try await Fixtures.addScheduledTenant(
+                "early-msp", createdAt: ISO8601DateFormatter().string(from: Date()), on: db)
+            try await db.execute("""
+                UPDATE tenants SET schedule_time = (now() AT TIME ZONE 'UTC' + interval '5 minutes')::time(0),
+                                   refresh_lead = interval '10 minutes'
+                WHERE tenant_id = \(tenant)
+                """)
+            try await Fixtures.addTargets(tenant: tenant, organizations: 2, mapped: ["edr"], on: db)
+            #expect(try await Scheduler.tick(on: db).createdNothing, "no key: the run waits for its due time")
+            try await HuntressKey.store(UsageRefreshTests.key, tenantID: tenant, key: SyncFixture.secretKey, on: db)
+            #expect(try await Scheduler.tick(on: db) == SchedulerTick(runs: 1, jobs: 1), "the refresh starts now")
+            let run = try await db.query("SELECT run_id, due_at > now() AS ahead FROM runs WHERE tenant_id = \(tenant)")[0]
+            #expect(try run.decode("ahead", as: Bool.self))
+            try await db.execute("""
+                UPDATE jobs SET state = 'failed', finished_at = now(), last_error = 'stopped' WHERE tenant_id = \(tenant)
+                """)
+            #expect(try await Runs.startStalledSyncs(on: db) == 1)
+            let early = try await Fixtures.count("""
+                SELECT count(*)::int AS n FROM jobs j JOIN runs r USING (tenant_id, run_id)
+                WHERE j.tenant_id = \(tenant) AND j.kind = 'sync' AND j.run_at = r.due_at
+                """, on: db)
+            #expect(early == 2, "the syncs wait for the due time")
+        }
+    }
 }

@@ -52,6 +52,7 @@ public struct UsageRefreshKind: JobKind {
         }
         let reader = HuntressUsageReader(session: huntress.session(credentials), products: setup.products, listCounts: setup.listCounts)
         let reading: HuntressUsageReader.Reading
+        let started = ContinuousClock.now
         do {
             reading = try await reader.read(mapped: setup.mapped, checkpoint: context.checkpoint)
         } catch let error as HuntressError {
@@ -64,6 +65,7 @@ public struct UsageRefreshKind: JobKind {
         let counts = try await pool.withConnection { connection in
             try await connection.withTransaction { tx in
                 let counts = try await HuntressUsageWriter.write(reading, tenantID: tenantID, on: tx)
+                try await Self.setRefreshLead(after: ContinuousClock.now - started, tenantID: tenantID, on: tx)
                 if let runID = context.job.runID {
                     try await Runs.startSyncing(tenantID: tenantID, runID: runID, refreshError: nil, on: tx)
                 }
@@ -72,6 +74,15 @@ public struct UsageRefreshKind: JobKind {
         }
         report(Report(counts: counts, detailReads: reading.detailReads), in: context)
         return .succeeded
+    }
+
+    /// The next scheduled refresh starts this long before its due time: this
+    /// one's duration and half again, plus two minutes (at most 12 hours).
+    static func setRefreshLead(after elapsed: Duration, tenantID: Int64, on connection: Connection) async throws {
+        let seconds = min(12 * 3600, elapsed.seconds * 1.5 + 120)
+        try await connection.execute("""
+            UPDATE tenants SET refresh_lead = make_interval(secs => \(seconds)) WHERE tenant_id = \(tenantID)
+            """, name: "refresh lead")
     }
 
     /// A refresh that will not be tried again still lets its run sync: what

@@ -25,7 +25,8 @@ public enum Scheduler {
 
     /// The tick as one statement, one step per CTE:
     /// 1. `pending`: per tenant with a schedule, not paused, its latest due
-    ///    instant D ≤ now (`tally_latest_due`), if D is not before the tenant
+    ///    instant D ≤ now (`tally_latest_due`; ≤ now + `refresh_lead` for a
+    ///    tenant that refreshes usage from Huntress first), if D is not before the tenant
     ///    was created and no run of the tenant is due at or after D. So after
     ///    downtime only the latest missed run is created, and a schedule
     ///    change never creates a run for a period before the latest run.
@@ -42,16 +43,21 @@ public enum Scheduler {
     public static func tickStatement(now: Date?) -> SQL {
         """
         WITH due AS MATERIALIZED (
-            SELECT t.tenant_id, t.schedule_kind, t.created_at,
+            -- A tenant that refreshes usage first has its run created `refresh_lead`
+            -- early, so that its syncs can start at the due time.
+            SELECT t.tenant_id, t.schedule_kind, t.created_at, k.refreshes,
                    tally_latest_due(t.schedule_kind, t.schedule_day, t.schedule_time, t.time_zone,
-                                    coalesce(\(now)::timestamptz, now())) AS due_at
+                                    coalesce(\(now)::timestamptz, now())
+                                        + CASE WHEN k.refreshes THEN t.refresh_lead ELSE interval '0' END) AS due_at
             FROM tenants t
+            CROSS JOIN LATERAL (
+                SELECT EXISTS (SELECT 1 FROM tenant_secrets s
+                               WHERE s.tenant_id = t.tenant_id AND s.kind = \(TenantSecrets.Kind.huntressAPIKey.rawValue)) AS refreshes
+            ) k
             WHERE t.schedule_kind IN ('daily', 'monthly') AND NOT t.paused
         ),
         pending AS MATERIALIZED (
-            SELECT d.tenant_id, d.schedule_kind, d.due_at,
-                   EXISTS (SELECT 1 FROM tenant_secrets s
-                           WHERE s.tenant_id = d.tenant_id AND s.kind = \(TenantSecrets.Kind.huntressAPIKey.rawValue)) AS refreshes
+            SELECT d.tenant_id, d.schedule_kind, d.due_at, d.refreshes
             FROM due d
             WHERE d.due_at >= d.created_at
               AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.tenant_id = d.tenant_id AND r.due_at >= d.due_at)

@@ -19,13 +19,13 @@ extension Runs {
             tenantsIn: "\(tenantID)", organizationID: try run.decode("organization_id"), product: try run.decode("product"))
         return try await connection.query("""
             WITH this_run AS (
-                SELECT tenant_id, run_id FROM runs WHERE tenant_id = \(tenantID) AND run_id = \(runID)
+                SELECT tenant_id, run_id, due_at FROM runs WHERE tenant_id = \(tenantID) AND run_id = \(runID)
             ),
             chosen AS (
                 \(fragment: runTargets)
             ),
             new_jobs AS (
-                \(fragment: syncJobs(runs: "this_run", targets: "chosen", priority: priority, inOrder: true))
+                \(fragment: syncJobs(runs: "this_run", targets: "chosen", priority: priority, inOrder: true, untilDue: true))
             ),
             started AS (
                 UPDATE runs SET phase = 'syncing', refresh_error = \(refreshError),

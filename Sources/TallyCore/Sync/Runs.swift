@@ -136,14 +136,17 @@ extension Runs {
     /// relations of the statement with `tenant_id, run_id` and the columns of
     /// `targets`. `inOrder`: job ids follow organization and product, so a
     /// run's jobs are claimed in that order (a Sync Now; the tick skips the sort).
-    static func syncJobs(runs: String, targets: String, priority: Int, inOrder: Bool = false) -> SQL {
+    /// `untilDue`: `runs` has `due_at` too, and a job is not run before it
+    /// (a scheduled run whose refresh started early).
+    static func syncJobs(runs: String, targets: String, priority: Int, inOrder: Bool = false, untilDue: Bool = false) -> SQL {
         let order: SQL = inOrder ? "ORDER BY t.tenant_id, t.organization_id, t.product" : ""
+        let runAt: SQL = untilDue ? ", greatest(r.due_at, now()) AS run_at" : ""
         return JobQueue.insert(SyncKind.self, arguments: [.organizationID, .product], from: """
             SELECT t.tenant_id, r.run_id, tally_sync_job_key(r.run_id, t.organization_id, t.product) AS unique_key,
-                   \(unescaped: String(priority))::smallint AS priority, t.organization_id, t.product
+                   \(unescaped: String(priority))::smallint AS priority, t.organization_id, t.product \(fragment: runAt)
             FROM \(identifier: runs) r JOIN \(identifier: targets) t ON t.tenant_id = r.tenant_id
             \(fragment: order)
-            """)
+            """, runAt: untilDue)
     }
 
     /// The refresh job of each new run of `runs` (a relation of the statement
