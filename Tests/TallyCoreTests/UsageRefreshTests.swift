@@ -176,4 +176,29 @@ extension UsageRefreshTests {
             await workers.stopAll()
         }
     }
+
+    /// Two refreshes of one tenant at once: each organization is added once, and the counts agree.
+    @Test func twoRefreshesAtOnceAddEachOrganizationOnce() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 1) { fixture in
+            let tenant = fixture.tenantIDs[0], db = fixture.connection
+            try await db.execute("DELETE FROM organizations WHERE tenant_id = \(tenant)")
+            let organizations = HuntressGenerator(seed: 5, accounts: 1, organizationsPerAccount: 600).generate().accounts[0].organizations
+            try await Self.useHuntress(organizations, tenant: tenant, fixture: fixture)
+            let workers = try fixture.startWorkers(2, arguments: ["--concurrency", "2", "--batch-size", "1"])
+            let first = try await UsageRefreshRequests.request(tenantID: tenant, on: db)
+            let second = try await UsageRefreshRequests.request(tenantID: tenant, on: db)
+            var statuses: [UsageRefreshRequests.Status] = []
+            #expect(try await TestDatabase.waitUntil(timeout: .seconds(60)) {
+                statuses = []
+                for job in [first, second] {
+                    if let status = try await UsageRefreshRequests.status(tenantID: tenant, jobID: job, on: db) { statuses.append(status) }
+                }
+                return statuses.count == 2 && statuses.allSatisfy(\.isFinished)
+            })
+            #expect(statuses.allSatisfy { $0.state == "succeeded" }, "\(statuses)")
+            #expect(statuses.map { $0.added ?? 0 }.reduce(0, +) == 600, "\(statuses)")
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM organizations WHERE tenant_id = \(tenant)", on: db) == 600)
+            await workers.stopAll()
+        }
+    }
 }

@@ -64,6 +64,8 @@ public struct UsageRefreshKind: JobKind {
         try context.checkpoint()
         let counts = try await pool.withConnection { connection in
             try await connection.withTransaction { tx in
+                // One refresh of a tenant writes at a time: a second one waits, then sees the first's rows.
+                try await tx.execute("SELECT 1 FROM tenants WHERE tenant_id = \(tenantID) FOR NO KEY UPDATE", name: "refresh lock")
                 let counts = try await HuntressUsageWriter.write(reading, tenantID: tenantID, on: tx)
                 try await Self.setRefreshLead(after: ContinuousClock.now - started, tenantID: tenantID, on: tx)
                 if let runID = context.job.runID {
