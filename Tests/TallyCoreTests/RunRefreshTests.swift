@@ -6,6 +6,10 @@ import TallySim
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Issue 16: a run of a tenant with a Huntress key refreshes usage first,
 /// then syncs what it read; a failed refresh syncs only fresh usage.
 @Suite(.serialized)
@@ -139,6 +143,40 @@ struct RunRefreshTests {
                 WHERE j.tenant_id = \(tenant) AND j.kind = 'sync' AND j.run_at = r.due_at
                 """, on: db)
             #expect(early == 2, "the syncs wait for the due time")
+        }
+    }
+
+    /// A worker SIGKILLed while its refresh waits on Huntress: the refresh runs
+    /// again elsewhere after its lease, the run's syncs start once, and every
+    /// change is written once.
+    @Test func aWorkerKilledMidRefreshLosesNothingAndDoublesNothing() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 3) { fixture in
+            let tenant = fixture.tenantIDs[0], db = fixture.connection
+            let needed = try await fixture.makeEverySyncAChange()
+            try await UsageRefreshTests.useHuntress(
+                try await Self.huntressCounts(tenant, plus: 0, on: db), tenant: tenant, fixture: fixture)
+            await fixture.simulator.state.setHuntressFaults(try FaultSpec(parsing: "latency=1500"))
+            let arguments = ["--concurrency", "2", "--lease-seconds", "2", "--retry-base-seconds", "0.2"]
+            let victim = try fixture.startWorkers(1, arguments: arguments)[0]
+            let run = try await Runs.syncNow(tenantID: tenant, on: db)
+            #expect(try await Fixtures.waitFor("""
+                SELECT count(*)::int AS n FROM jobs WHERE kind = 'usage_refresh' AND state = 'running' AND started_at IS NOT NULL
+                """, toBe: 1, on: db, timeout: .seconds(20)))
+            victim.signal(SIGKILL)
+            _ = await victim.waitForExit()
+            await fixture.simulator.state.setHuntressFaults(FaultSpec())
+            let survivors = try fixture.startWorkers(1, arguments: arguments)
+            let progress = try await Self.waitForRun(tenant, run.runID, on: db)
+            #expect(progress.jobCount == 6 && progress.succeeded == 6 && progress.refreshError == nil, "\(progress)")
+            #expect(try await Fixtures.count("""
+                SELECT count(*)::int AS n FROM jobs WHERE tenant_id = \(tenant) AND run_id = \(run.runID) AND kind = 'sync'
+                """, on: db) == 6, "the syncs started once")
+            #expect(try await Fixtures.count("""
+                SELECT attempts AS n FROM jobs WHERE tenant_id = \(tenant) AND kind = 'usage_refresh'
+                """, on: db) == 2, "the killed attempt and the one that finished")
+            #expect(try await fixture.mismatches() == [])
+            #expect(await fixture.tallyAdjustments().count == needed.count, "each change once")
+            await survivors.stopAll()
         }
     }
 }
