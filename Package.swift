@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(name: "UnitTests", dependencies: ["TallyCore", "Autotask"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["TallyCore", "Postgres", "TestSupport", "TallySim"],
+            dependencies: ["TallyCore", "Postgres", "TestSupport", "TallySim", "Huntress"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -15,13 +15,15 @@ struct CheckCommand: AsyncParsableCommand {
 
     @Argument(help: "The tenant.") var tenant: String
     @OptionGroup var autotask: AutotaskOptions
+    @OptionGroup var huntress: HuntressOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await reportingFailures {
             let (db, tenantID) = try await Commands.connect("check", tenant: tenant)
             let items = try await Commands.check(
-                tenantID: tenantID, zoneLookupURL: try autotask.zoneLookupURL(), logger: makeLogger(label: "tally.autotask"), on: db)
+                tenantID: tenantID, zoneLookupURL: try autotask.zoneLookupURL(), huntressURL: try huntress.url(),
+                logger: makeLogger(label: "tally.check"), on: db)
             if output.json {
                 try printJSON(items)
             } else {

@@ -9,17 +9,12 @@ struct HuntressOptions: ParsableArguments {
         help: "Huntress's API base URL (default: TALLY_HUNTRESS_URL, else \(Commands.defaultHuntressURL)).")
     var huntressURL: String?
 
-    @Option(
-        name: .customLong("huntress-limit"),
-        help: "Requests per key Huntress allows, as N/SECONDS, counted across the cluster (default 60/61: its 60 a minute, a second to spare).")
-    var limit: String?
-
     func validate() throws {
         _ = try url()
-        _ = try permitLimit()
     }
 
-    func permitLimit() throws -> HuntressPermits.Limit {
+    /// `--huntress-limit N/SECONDS` of `tally worker`.
+    static func permitLimit(_ limit: String?) throws -> HuntressPermits.Limit {
         guard let limit else { return .huntress }
         let parts = limit.split(separator: "/")
         guard parts.count == 2, let requests = Int(parts[0]), let seconds = Double(parts[1]), requests > 0, seconds > 0 else {

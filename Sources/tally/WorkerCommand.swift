@@ -60,6 +60,11 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var huntress: HuntressOptions
 
+    @Option(
+        name: .customLong("huntress-limit"),
+        help: "Requests per key Huntress allows, as N/SECONDS, counted across the cluster (default 60/61: its 60 a minute, a second to spare).")
+    var huntressLimit: String?
+
     @OptionGroup var metrics: MetricsOptions
 
     func validate() throws {
@@ -70,6 +75,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--database-connections must be between 1 and 1000")
         }
         guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
+        _ = try HuntressOptions.permitLimit(huntressLimit)
         guard pollSeconds > 0, graceSeconds >= 0, retryBaseSeconds > 0, retentionHours > 0 else {
             throw ValidationError("--poll-seconds, --retry-base-seconds and --retention-hours must be positive; --grace-seconds not negative")
         }
@@ -110,7 +116,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.databaseConnections = databaseConnections
             settings.zoneLookupURL = try autotask.zoneLookupURL()
             settings.huntressURL = try huntress.url()
-            settings.huntressLimit = try huntress.permitLimit()
+            settings.huntressLimit = try HuntressOptions.permitLimit(huntressLimit)
             settings.secretKey = try Self.secretKeyIfSet()
             let assembled = try TallyWorker(settings, logger: logger)
             let health = DatabaseHealth(configuration: database, logger: logger)

@@ -1,4 +1,5 @@
 import Foundation
+import Huntress
 import Postgres
 import TallyCore
 import TallySim
@@ -91,6 +92,26 @@ struct CLIRefusalTests {
             #expect(bad.output.lowercased().contains("credentials"), "\(bad.output)")
             #expect(!(bad.output + bad.error).contains("wrong-secret"))
             #expect(try await Fixtures.digest(on: fixture.connection) == before)
+        }
+    }
+
+    /// `tally check` reads the tenant's Huntress list: the key works, which organizations are new, which are gone.
+    @Test func checkComparesTallysOrganizationsWithHuntress() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 3) { fixture in
+            let cli = TallyCLI(fixture)
+            let none = try cli.run(["check", "msp-1"])
+            #expect(none.output.contains("no Huntress key"), "\(none.output)")
+            let key = HuntressCredentials(publicKey: "hk-pub-1", privateKey: "hk-priv-1-check")
+            await fixture.simulator.state.loadHuntress(SimHuntressWorld(accounts: [SimHuntressAccount(
+                id: 1, name: "MSP 1", publicKey: key.publicKey, privateKey: key.privateKey,
+                organizations: [1, 2, 4].map { SimHuntressOrganization(id: $0, name: "Customer 1-\($0)", agentsCount: 5) })]))
+            try await HuntressKey.store(key, tenantID: fixture.tenantIDs[0], key: SyncFixture.secretKey, on: fixture.connection)
+            let check = try cli.run(["check", "msp-1"])
+            #expect(check.status == 0, "\(check.output)\(check.error)")
+            #expect(check.output.contains("reads 3 organizations"), "\(check.output)")
+            #expect(check.output.contains("1 organizations in Huntress are not in Tally yet"), "\(check.output)")
+            #expect(check.output.contains("organization 3") && check.output.contains("no longer in Huntress"), "\(check.output)")
+            #expect(!(check.output + check.error).contains(key.privateKey))
         }
     }
 }

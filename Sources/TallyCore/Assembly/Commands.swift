@@ -46,17 +46,30 @@ public enum Commands {
     }
 
     /// `tally check`.
-    public static func check(tenantID: Int64, zoneLookupURL: URL, logger: Logger, on db: Database) async throws -> [TenantCheck.Item] {
+    public static func check(
+        tenantID: Int64, zoneLookupURL: URL, huntressURL: URL, logger: Logger, on db: Database
+    ) async throws -> [TenantCheck.Item] {
         let key = try SecretKey.fromEnvironment()
         let client = autotaskClient(zoneLookupURL, logger: logger)
+        let huntress = try huntressClient(huntressURL, logger: logger)
         do {
-            let items = try await TenantCheck.run(tenantID: tenantID, key: key, client: client, on: db)
+            let items = try await TenantCheck.run(tenantID: tenantID, key: key, client: client, huntress: huntress, on: db)
             try? await client.shutdown()
+            try? await huntress.shutdown()
             return items
         } catch {
             try? await client.shutdown()
+            try? await huntress.shutdown()
             throw error
         }
+    }
+
+    /// A Huntress client for one command; an http URL (the simulator) is allowed for its host alone.
+    static func huntressClient(_ url: URL, logger: Logger) throws -> HuntressClient {
+        try HuntressClient(
+            configuration: HuntressConfiguration(
+                baseURL: url, plainHTTPHosts: url.scheme == "http" ? Set([url.host].compactMap { $0 }) : [], throttleRetries: 1),
+            logger: logger)
     }
 
     /// `tally sync --dry-run`: the plan, with the sync's own services (its

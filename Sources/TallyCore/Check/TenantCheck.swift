@@ -1,5 +1,7 @@
 public import Autotask
 import Foundation
+public import Huntress
+import Foundation
 public import Postgres
 
 /// `tally check`: credentials, zone, permissions, each product's service and
@@ -13,16 +15,23 @@ public enum TenantCheck {
         public var detail: String
     }
 
-    public static func run(tenantID: Int64, key: SecretKey, client: AutotaskClient, on connection: Connection) async throws -> [Item] {
+    /// `huntress`: also check the tenant's Huntress key and organizations (first, as they do not depend on Autotask).
+    public static func run(
+        tenantID: Int64, key: SecretKey, client: AutotaskClient, huntress: HuntressClient? = nil, on connection: Connection
+    ) async throws -> [Item] {
         var items: [Item] = []
+        if let huntress {
+            let slug = try await connection.query("SELECT slug FROM tenants WHERE tenant_id = \(tenantID)")[0].decode("slug", as: String.self)
+            items += try await HuntressCheck.run(tenantID: tenantID, slug: slug, key: key, client: huntress, on: connection)
+        }
         let tenant: SyncTenant
         do {
             tenant = try await SyncTenant.load(tenantID: tenantID, key: key, on: connection)
             items.append(Item(status: .ok, subject: "secret", detail: "the Autotask secret opens with TALLY_SECRET_KEY"))
         } catch let error as SecretError {
-            return [Item(status: .failed, subject: "secret", detail: error.description)]
+            return items + [Item(status: .failed, subject: "secret", detail: error.description)]
         } catch let error as SyncSetupError {
-            return [Item(status: .failed, subject: "secret", detail: error.message)]
+            return items + [Item(status: .failed, subject: "secret", detail: error.message)]
         }
         let session = client.session(tenant.credentials)
         do {
