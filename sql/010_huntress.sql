@@ -100,3 +100,30 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WHEN 'failed' THEN 'read the message; once fixed, retry with tally jobs retry'
     END
 $$;
+
+-- Each target's usage as Tally has it now: where it came from (huntress, csv,
+-- sql, manual) and how old the observation is. Otherwise as in 005.
+CREATE OR REPLACE VIEW dashboard.sync_status AS
+SELECT r.tenant_id, t.slug AS tenant_slug, t.name AS tenant_name,
+       r.organization_id, o.name AS organization_name, r.product,
+       r.finished_at, r.outcome, r.reason_code,
+       r.units_before, r.target_units, r.units_after, r.units_after - r.units_before AS change,
+       r.adjustment_id, r.contract_id, r.service_id,
+       CASE WHEN r.message <> '' THEN r.message
+            WHEN r.outcome = 'succeeded' AND r.adjustment_id IS NOT NULL
+                THEN format('set to %s %s (was %s) by adjustment %s', r.units_after, p.unit_name, r.units_before, r.adjustment_id)
+            WHEN r.outcome = 'succeeded' THEN format('%s %s, unchanged', r.units_after, p.unit_name)
+            ELSE r.outcome END AS message,
+       r.run_id, r.job_id, r.attempts,
+       u.source AS usage_source, u.observed_at AS usage_observed_at,
+       date_trunc('second', now() - u.observed_at) AS usage_age
+FROM results r
+JOIN tenants t ON t.tenant_id = r.tenant_id
+JOIN organizations o ON o.tenant_id = r.tenant_id AND o.organization_id = r.organization_id
+JOIN products p ON p.product = r.product
+LEFT JOIN usage u ON u.tenant_id = r.tenant_id AND u.organization_id = r.organization_id AND u.product = r.product
+WHERE NOT EXISTS (
+    SELECT FROM results later
+    WHERE later.tenant_id = r.tenant_id AND later.organization_id = r.organization_id AND later.product = r.product
+      AND later.finished_at >= r.finished_at
+      AND (later.finished_at > r.finished_at OR later.result_id > r.result_id));

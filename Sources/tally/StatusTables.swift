@@ -78,11 +78,12 @@ extension TenantStatus {
         }
         print("  Autotask requests in the past hour: \(tenant.requestsLastHour) of \(tenant.hourlyRequestBudget) (\(tenant.budgetUsedPercent) %)")
 
-        var statusTable = Table("ORGANIZATION", "PRODUCT", "OUTCOME", "BEFORE", "TARGET", "AFTER", "FINISHED", "MESSAGE")
+        var statusTable = Table("ORGANIZATION", "PRODUCT", "OUTCOME", "BEFORE", "TARGET", "AFTER", "FINISHED", "USAGE FROM", "MESSAGE")
         for line in syncStatus {
+            let usage = line.usageSource.map { source in "\(source), \(line.usageObservedAt.cell)" } ?? "-"
             statusTable.add(
                 "\(line.organizationName) (\(line.organizationID))", line.product, line.outcome, line.unitsBefore.cell,
-                line.targetUnits.cell, line.unitsAfter.cell, line.finishedAt.cell, line.message)
+                line.targetUnits.cell, line.unitsAfter.cell, line.finishedAt.cell, usage, line.message)
         }
         print("\nSync status")
         statusTable.print(empty: "no results yet")

@@ -93,6 +93,11 @@ struct UsageRefreshTests {
             _ = try await fixture.syncNowAll()
             #expect(try await fixture.waitForQuietQueue())
             let posted = await fixture.tallyAdjustments().count
+            // The dashboard says where each target's usage came from, and when.
+            #expect(try await Fixtures.count("""
+                SELECT count(*)::int AS n FROM dashboard.sync_status
+                WHERE tenant_id = \(tenant) AND usage_source = 'huntress' AND usage_age < interval '1 minute'
+                """, on: db) == 6)
 
             _ = await fixture.simulator.state.renameHuntressOrganization(2, to: "Contoso (renamed)")
             _ = await fixture.simulator.state.removeHuntressOrganization(3)

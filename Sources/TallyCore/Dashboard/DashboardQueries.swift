@@ -78,7 +78,8 @@ public enum Dashboard {
     public static func syncStatus(tenantID: Int64, on connection: Connection) async throws -> [DashboardSyncStatus] {
         try await connection.query("""
             SELECT tenant_id, tenant_slug, organization_id, organization_name, product, finished_at, outcome, reason_code,
-                   units_before, target_units, units_after, change, adjustment_id, contract_id, service_id, message, run_id, job_id
+                   units_before, target_units, units_after, change, adjustment_id, contract_id, service_id, message, run_id, job_id,
+                   usage_source, usage_observed_at
             FROM dashboard.sync_status
             WHERE tenant_id = \(tenantID)
             ORDER BY organization_name, organization_id, product

@@ -183,12 +183,17 @@ public struct DashboardSyncStatus: Codable, Sendable, Equatable {
     public var message: String
     public var runID: Int64?
     public var jobID: Int64
+    /// Where the organization's usage of the product came from (huntress, csv, sql, manual), and when it was observed.
+    public var usageSource: String?
+    public var usageObservedAt: Date?
 
     init(_ row: Row) throws {
         tenantID = try row.decode("tenant_id")
         slug = try row.decode("tenant_slug")
         organizationID = try row.decode("organization_id")
         organizationName = try row.decode("organization_name")
+        usageSource = try row.decode("usage_source")
+        usageObservedAt = try row.decode("usage_observed_at")
         product = try row.decode("product")
         finishedAt = try row.decode("finished_at")
         outcome = try row.decode("outcome")
