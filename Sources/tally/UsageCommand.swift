@@ -6,7 +6,7 @@ struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
         abstract: "Record billable units: from Huntress, one at a time, or a CSV file.",
-        subcommands: [Refresh.self, Set.self, Import.self]
+        subcommands: [Refresh.self, List.self, Set.self, Import.self]
     )
 
     struct Refresh: AsyncParsableCommand {
@@ -40,6 +40,30 @@ struct UsageCommand: AsyncParsableCommand {
                 }
                 print("still refreshing after \(Int(timeoutSeconds)) s; `tally jobs list \(tenant)` shows it later")
                 throw ExitCode.failure
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List a tenant's usage: units, where they came from, and how old they are.",
+            discussion: "Example:\n  tally usage list acme-msp")
+        @Argument(help: "The tenant.") var tenant: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let (db, tenantID) = try await Commands.connect("usage list", tenant: tenant)
+                let rows = try await UsageListing.list(tenantID: tenantID, on: db)
+                if output.json { return try printJSON(rows) }
+                var table = Table("organization", "name", "product", "units", "source", "observed", "note")
+                for row in rows {
+                    table.add("\(row.organizationID)", row.organizationName, row.product, "\(row.units)", row.source, row.observedAt.cell,
+                              row.removedFromHuntressAt.map { "no longer in Huntress since \($0.cell)" } ?? "")
+                }
+                table.print(empty: "no usage yet: `tally usage refresh \(tenant)` (Huntress) or `tally usage import \(tenant) FILE`")
+                let sources = Dictionary(grouping: rows, by: \.source).map { "\($0.value.count) from \($0.key)" }.sorted()
+                if !rows.isEmpty { print("\(rows.count) rows: \(sources.joined(separator: ", "))") }
             }
         }
     }

@@ -112,6 +112,8 @@ struct CLIRefusalTests {
             #expect(check.output.contains("1 organizations in Huntress are not in Tally yet"), "\(check.output)")
             #expect(check.output.contains("organization 3") && check.output.contains("no longer in Huntress"), "\(check.output)")
             #expect(!(check.output + check.error).contains(key.privateKey))
+            let usage = try cli.run(["usage", "list", "msp-1"])
+            #expect(usage.status == 0 && usage.output.contains("6 rows: 6 from manual"), "\(usage.output)\(usage.error)")
         }
     }
 }
