@@ -23,6 +23,28 @@ public enum DemoWorld {
         return world
     }
 
+    /// The MSPs' Huntress accounts: key pair `demo-SLUG-public` / `demo-SLUG-private`, and an
+    /// organization per customer counting what `usageCSV` says (EDR: a few agents more than
+    /// Huntress bills, as real accounts have).
+    public static func huntress() -> SimHuntressWorld {
+        SimHuntressWorld(accounts: msps.enumerated().map { offset, msp in
+            let n = offset + 1
+            return SimHuntressAccount(
+                id: n, name: msp.slug, publicKey: huntressKey(msp.slug).public, privateKey: huntressKey(msp.slug).private,
+                organizations: msp.customers.indices.map { index in
+                    let counts = counts(msp: n, customer: index)
+                    return SimHuntressOrganization(
+                        id: organizationID(msp: n, customer: index), name: msp.customers[index],
+                        agentsCount: counts.edr.usage + index % 3, billableAgentsCount: counts.edr.usage,
+                        billableIdentities: counts.m365.usage)
+                })
+        })
+    }
+
+    public static func huntressKey(_ slug: String) -> (public: String, private: String) {
+        ("demo-\(slug)-public", "demo-\(slug)-private")
+    }
+
     /// The usage Huntress counts for one MSP, as `tally usage import` reads it.
     public static func usageCSV(_ slug: String) -> String? {
         guard let n = msps.firstIndex(where: { $0.slug == slug }).map({ $0 + 1 }) else { return nil }

@@ -92,6 +92,7 @@ struct TallySimCommand: AsyncParsableCommand {
         let state = SimState(
             world: simWorld, hourlyBudget: hourlyBudget, budgetLatencyMilliseconds: budgetLatency,
             faults: try faults.map(FaultSpec.init(parsing:)) ?? FaultSpec())
+        if demo { await state.loadHuntress(DemoWorld.huntress()) }
         if let huntressWorld {
             let data = try Data(contentsOf: URL(fileURLWithPath: huntressWorld))
             do {

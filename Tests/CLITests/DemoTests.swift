@@ -30,6 +30,7 @@ struct DemoTests {
 
     @Test func theDemoSyncEndsWithExactlyTheThreeMistakesAsFailures() async throws {
         let simulator = try await SimServer.start(state: SimState(world: DemoWorld.world(), budgetLatencyMilliseconds: 0))
+        await simulator.state.loadHuntress(DemoWorld.huntress())
         do {
             try await syncTheDemo(simulator)
             await simulator.stop()
@@ -44,17 +45,20 @@ struct DemoTests {
             let key = SecretKey.generate()
             let environment = [
                 "DATABASE_URL": Fixtures.url(configuration), "TALLY_SECRET_KEY": key, "TALLY_AUTOTASK_URL": simulator.lookupURL,
+                "TALLY_HUNTRESS_URL": simulator.huntressURL,
             ]
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-demo-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let onboard = try Self.onboard(environment: environment, directory: directory)
-            #expect(onboard.status == 0, "\(onboard.output)")
-            #expect(!onboard.output.contains("demo-northwind-secret"), "no secret on the terminal")
-
+            // The workers run the onboarding's usage refreshes too.
             let workers = try (0..<3).map { _ in
                 try WorkerProcess(configuration, arguments: ["--concurrency", "4"], environment: environment)
             }
+            let onboard = try Self.onboard(environment: environment, directory: directory)
+            #expect(onboard.status == 0, "\(onboard.output)")
+            #expect(!onboard.output.contains("demo-northwind-secret"), "no secret on the terminal")
+            #expect(!onboard.output.contains("demo-northwind-private"), "no Huntress key on the terminal")
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM organizations", on: connection) == 40)
             for id in try await connection.query("SELECT tenant_id FROM tenants ORDER BY tenant_id").map({ try $0.decode("tenant_id", as: Int64.self) }) {
                 _ = try await Runs.syncNow(tenantID: id, on: connection)
             }
