@@ -86,7 +86,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tally-bench",
-            dependencies: ["TallyCore", "TallyQueue", "Postgres", "TestSupport", "TallySim", "Autotask"],
+            dependencies: ["TallyCore", "TallyQueue", "Postgres", "TestSupport", "TallySim", "Autotask", "Huntress"],
             path: "bench/Sources/tally-bench",
             swiftSettings: swiftSettings
         ),

@@ -48,6 +48,33 @@ if arguments.first == "e2e" {
         exit(1)
     }
 }
+if arguments.first == "refresh" {
+    var options = RefreshBenchmark.Options()
+    var index = 1
+    while index + 1 < arguments.count {
+        guard let value = Int(arguments[index + 1]), value > 0 else {
+            FileHandle.standardError.write(Data("tally-bench: \(arguments[index]) needs a positive number\n".utf8))
+            exit(64)
+        }
+        switch arguments[index] {
+        case "--tenants": options.tenants = value
+        case "--organizations": options.organizations = value
+        case "--workers": options.workers = value
+        case "--concurrency": options.concurrency = value
+        default:
+            FileHandle.standardError.write(Data("tally-bench: unknown option \(arguments[index])\n".utf8))
+            exit(64)
+        }
+        index += 2
+    }
+    do {
+        try await RefreshBenchmark(options: options).run()
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("tally-bench: \(error)\n".utf8))
+        exit(1)
+    }
+}
 if arguments.first == "chaos" {
     guard let options = ChaosBenchmark.parse(arguments.dropFirst()) else {
         FileHandle.standardError.write(Data("usage: tally-bench chaos [--scenarios 1,2,…,8] [--soak-minutes 60] [--soak-concurrency 200] [--sample-seconds 15] [--concurrency 16]\n".utf8))
@@ -66,6 +93,7 @@ let usage = """
            tally-bench dashboard [--tenants N] [--organizations N] [--repeat N]
            tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]
            tally-bench chaos [--scenarios 1,2,…,8] [--soak-minutes 60] [--soak-concurrency 200] [--sample-seconds 15] [--concurrency 16]
+           tally-bench refresh [--tenants N] [--organizations N] [--workers N] [--concurrency N]
            tally-bench worker [--concurrency N] [--batch-size N] [--lease-seconds S] [--retry-base-seconds S] [--poll-seconds S]
                (tally's worker plus the test-only kind `crash`, for poison-job tests)
            tally-bench print-claim   (the claim as PREPARE and EXPLAIN ANALYZE EXECUTE, for psql)
