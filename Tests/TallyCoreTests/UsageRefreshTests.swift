@@ -159,7 +159,7 @@ extension UsageRefreshTests {
             }
             await fixture.simulator.state.setHuntressLimit(requests: 10, windowSeconds: 2)
             let workers = try fixture.startWorkers(
-                3, arguments: ["--concurrency", "4", "--retry-base-seconds", "0.2", "--huntress-limit", "10/2.2"])
+                3, arguments: ["--concurrency", "4", "--retry-base-seconds", "0.2", "--huntress-limit", "10/3"])
             var jobs: [(Int64, Int64)] = []
             for tenant in fixture.tenantIDs {
                 jobs.append((tenant, try await UsageRefreshRequests.request(tenantID: tenant, on: db)))
