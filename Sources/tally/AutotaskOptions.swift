@@ -14,11 +14,8 @@ struct AutotaskOptions: ParsableArguments {
     }
 
     func zoneLookupURL() throws -> URL {
-        let text = autotaskURL ?? ProcessInfo.processInfo.environment["TALLY_AUTOTASK_URL"]
-        guard let text, !text.isEmpty else { return Commands.defaultZoneLookupURL }
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
-            throw ValidationError("the Autotask URL \(text) is not an http(s) URL: pass e.g. --autotask-url https://webservices.autotask.net/ATServicesRest/")
-        }
-        return url
+        try ServiceURL.resolve(
+            autotaskURL, environment: "TALLY_AUTOTASK_URL", default: Commands.defaultZoneLookupURL, service: "Autotask",
+            flag: "--autotask-url")
     }
 }

@@ -24,11 +24,8 @@ struct HuntressOptions: ParsableArguments {
     }
 
     func url() throws -> URL {
-        let text = huntressURL ?? ProcessInfo.processInfo.environment["TALLY_HUNTRESS_URL"]
-        guard let text, !text.isEmpty else { return Commands.defaultHuntressURL }
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
-            throw ValidationError("the Huntress URL \(text) is not an http(s) URL: pass e.g. --huntress-url \(Commands.defaultHuntressURL)")
-        }
-        return url
+        try ServiceURL.resolve(
+            huntressURL, environment: "TALLY_HUNTRESS_URL", default: Commands.defaultHuntressURL, service: "Huntress",
+            flag: "--huntress-url")
     }
 }

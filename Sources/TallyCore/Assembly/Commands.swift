@@ -35,13 +35,8 @@ public enum Commands {
     ) async throws -> Result {
         let tenant = try await SyncTenant.load(tenantID: tenantID, key: try SecretKey.fromEnvironment(), on: db)
         let client = autotaskClient(zoneLookupURL, logger: logger)
-        do {
-            let result = try await body(TenantAutotask(session: client.session(tenant.credentials), today: tenant.today))
-            try? await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
+        return try await shuttingDown([client.shutdown]) {
+            try await body(TenantAutotask(session: client.session(tenant.credentials), today: tenant.today))
         }
     }
 
@@ -51,25 +46,12 @@ public enum Commands {
     ) async throws -> [TenantCheck.Item] {
         let key = try SecretKey.fromEnvironment()
         let client = autotaskClient(zoneLookupURL, logger: logger)
-        let huntress = try huntressClient(huntressURL, logger: logger)
-        do {
-            let items = try await TenantCheck.run(tenantID: tenantID, key: key, client: client, huntress: huntress, on: db)
-            try? await client.shutdown()
-            try? await huntress.shutdown()
-            return items
-        } catch {
-            try? await client.shutdown()
-            try? await huntress.shutdown()
-            throw error
+        var configuration = HuntressConfiguration.named(huntressURL)
+        configuration.throttleRetries = 1
+        let huntress = try HuntressClient(configuration: configuration, logger: logger)
+        return try await shuttingDown([client.shutdown, huntress.shutdown]) {
+            try await TenantCheck.run(tenantID: tenantID, key: key, client: client, huntress: huntress, on: db)
         }
-    }
-
-    /// A Huntress client for one command; an http URL (the simulator) is allowed for its host alone.
-    static func huntressClient(_ url: URL, logger: Logger) throws -> HuntressClient {
-        try HuntressClient(
-            configuration: HuntressConfiguration(
-                baseURL: url, plainHTTPHosts: url.scheme == "http" ? Set([url.host].compactMap { $0 }) : [], throttleRetries: 1),
-            logger: logger)
     }
 
     /// `tally sync --dry-run`: the plan, with the sync's own services (its
@@ -79,21 +61,32 @@ public enum Commands {
     ) async throws -> [SyncDryRun.Row] {
         let key = try SecretKey.fromEnvironment()
         let pool = ConnectionPool(configuration: .fromEnvironment(applicationName: "tally sync --dry-run"), maximumConnections: 2)
+        defer { pool.close() }
         let meter = RequestMeter(pool: pool, logger: logger)
         let client = AutotaskClient(
             configuration: AutotaskConfiguration(zoneLookupURL: zoneLookupURL, onRequest: { await meter.record($0) }), logger: logger)
-        defer { pool.close() }
-        do {
+        return try await shuttingDown([client.shutdown]) {
             let rows = try await SyncDryRun.plan(
                 tenantID: tenantID, organizationID: organizationID, product: product,
                 services: SyncServices(pool: pool, autotask: client, secretKey: key, meter: meter))
             await meter.flush()
-            try? await client.shutdown()
             return rows
+        }
+    }
+
+    /// Runs `body`, then the shutdowns of the clients it used, whether it threw or not.
+    private static func shuttingDown<Result>(
+        _ shutdowns: [() async throws -> Void], body: () async throws -> Result
+    ) async throws -> Result {
+        let result: Result
+        do {
+            result = try await body()
         } catch {
-            try? await client.shutdown()
+            for shutdown in shutdowns { try? await shutdown() }
             throw error
         }
+        for shutdown in shutdowns { try? await shutdown() }
+        return result
     }
 
     /// A client for one command: reads retried once, not twice (a person is waiting).

@@ -61,12 +61,9 @@ public struct TallyWorker: Sendable {
                 onRequest: { await meter.record($0) }),
             logger: logger)
         let permits = HuntressPermits(pool: pool, limit: settings.huntressLimit)
-        huntress = try HuntressClient(
-            configuration: HuntressConfiguration(
-                baseURL: settings.huntressURL,
-                plainHTTPHosts: settings.huntressURL.scheme == "http" ? Set([settings.huntressURL.host].compactMap { $0 }) : [],
-                beforeRequest: { try await permits.take(publicKey: $0) }),
-            logger: logger)
+        var huntressConfiguration = HuntressConfiguration.named(settings.huntressURL)
+        huntressConfiguration.beforeRequest = { try await permits.take(publicKey: $0) }
+        huntress = try HuntressClient(configuration: huntressConfiguration, logger: logger)
         var registry = JobRegistry()
         registry.register(NoopKind())
         if let key = settings.secretKey {
