@@ -28,6 +28,7 @@ struct RefreshBenchmark {
         let db = try await Connection.connect(database)
         _ = try await Migrator(migrations: try Migration.load(from: MigrationDirectory.locate(explicit: nil))).apply(on: db)
         try await db.executeScript("TRUNCATE tenants CASCADE", name: "reset")
+        if let experiment = ProcessInfo.processInfo.environment["BENCH_EXPERIMENT_SQL"] { try await db.executeScript(experiment, name: "experiment") }
         let organizations = options.tenants * options.organizations
         print("refresh benchmark: \(options.tenants) tenants × \(options.organizations) Huntress organizations = \(organizations); "
               + "\(options.workers) workers × \(options.concurrency) tasks; Huntress's limit lifted")
@@ -65,7 +66,9 @@ struct RefreshBenchmark {
             try await Task.sleep(for: .milliseconds(20))
         }
 
-        let list = try await round("list counts", tenants: tenants, simulator: simulator, on: db)
+        let cpu = ProcessCPU(workers: workers.map(\.processIdentifier))
+        let statements = await StatementStatistics.prepare(on: db)
+        let list = try await round("list counts", tenants: tenants, simulator: simulator, cpu: cpu, statements: statements, on: db)
         print(String(format: "list counts: %.1f s, %.2f requests per tenant (ceil(%d / 500) = %d), %.0f organizations upserted/s (goal ≥ 20,000/s)",
                      list.seconds, list.requestsPerTenant, options.organizations, (options.organizations + 499) / 500,
                      Double(organizations) / list.seconds))
@@ -73,7 +76,7 @@ struct RefreshBenchmark {
         // Every organization mapped, billable counts: one detail read per organization with agents.
         try await db.execute("UPDATE organizations SET company_id = 1, contract_id = 1", name: "map every organization")
         try await db.execute("UPDATE tenants SET huntress_counts = 'billable'", name: "billable counts")
-        let billable = try await round("billable counts", tenants: tenants, simulator: simulator, on: db)
+        let billable = try await round("billable counts", tenants: tenants, simulator: simulator, cpu: cpu, statements: statements, on: db)
         print(String(format: "billable counts: %.1f s, %.2f requests per tenant (1 + %d details); at Huntress's 60 a minute a tenant needs %.0f min",
                      billable.seconds, billable.requestsPerTenant, options.organizations, billable.requestsPerTenant / 60))
         let usage = try await count("SELECT count(*)::int AS n FROM usage WHERE source = 'huntress'", on: db)
@@ -81,15 +84,20 @@ struct RefreshBenchmark {
     }
 
     private func round(
-        _ name: String, tenants: [Int64], simulator: RunningSimulator, on db: Connection
+        _ name: String, tenants: [Int64], simulator: RunningSimulator, cpu: ProcessCPU, statements: StatementStatistics, on db: Connection
     ) async throws -> (seconds: Double, requestsPerTenant: Double) {
         await simulator.state.resetHuntressStatistics()
+        try await statements.reset(on: db)
         let started = ContinuousClock.now
+        let before = cpu.split()
         for tenant in tenants { _ = try await UsageRefreshRequests.request(tenantID: tenant, on: db) }
         while try await count("SELECT count(*)::int AS n FROM jobs WHERE kind = 'usage_refresh' AND state IN ('queued', 'running')", on: db) > 0 {
             try await Task.sleep(for: .milliseconds(50))
         }
         let seconds = (ContinuousClock.now - started).seconds
+        print("\(name): \((cpu.split() - before).summary)")
+        let top = try await statements.top(on: db)
+        if !top.isEmpty { print("\(name), the statements that took PostgreSQL's time:\n\(top)") }
         let failed = try await count("SELECT count(*)::int AS n FROM jobs WHERE kind = 'usage_refresh' AND state <> 'succeeded'", on: db)
         guard failed == 0 else { throw RefreshFailed(count: failed, round: name) }
         let requests = await simulator.state.huntressStatistics().requests.values.reduce(0, +)
