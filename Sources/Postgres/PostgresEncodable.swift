@@ -46,21 +46,27 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
 /// Arrays are sent as one-dimensional array literals, so that many rows can
 /// be written in one statement with `unnest($1::bigint[], $2::text[])`.
 extension Array: PostgresEncodable where Element: PostgresEncodable {
+    /// Built as UTF-8 bytes: a refresh sends arrays of hundreds of elements,
+    /// and appending to a String scalar by scalar cost more than the query.
     public var postgresText: String? {
-        var literal = "{"
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        literal.reserveCapacity(2 + count * 12)
         for (index, element) in enumerated() {
-            if index > 0 { literal += "," }
+            if index > 0 { literal.append(UInt8(ascii: ",")) }
             guard let text = element.postgresText else {
-                literal += "NULL"
+                literal.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal += "\""
-            for character in text.unicodeScalars {
-                if character == "\"" || character == "\\" { literal += "\\" }
-                literal.unicodeScalars.append(character)
+            literal.append(quote)
+            // `"` and `\` are ASCII, never part of a multi-byte character.
+            for byte in text.utf8 {
+                if byte == quote || byte == backslash { literal.append(backslash) }
+                literal.append(byte)
             }
-            literal += "\""
+            literal.append(quote)
         }
-        return literal + "}"
+        literal.append(UInt8(ascii: "}"))
+        return String(decoding: literal, as: UTF8.self)
     }
 }

@@ -18,7 +18,9 @@ struct HuntressBook: Sendable {
     var accounts: [Int: Account] = [:]
     /// Public key → account id.
     var keys: [String: Int] = [:]
-    var organizations: [Int: Organization] = [:]
+    private(set) var organizations: [Int: Organization] = [:]
+    /// Account id → its organizations' ids, so that a page costs the account's size, not the whole world's.
+    private var organizationIDs: [Int: Set<Int>] = [:]
     var nextOrganizationID = 1
 
     /// Requests admitted per key in any `windowSeconds`; nil lifts the limit.
@@ -36,6 +38,7 @@ struct HuntressBook: Sendable {
         accounts = [:]
         keys = [:]
         organizations = [:]
+        organizationIDs = [:]
         nextOrganizationID = 1
         for account in world.accounts { addAccount(account, now: now) }
     }
@@ -43,7 +46,7 @@ struct HuntressBook: Sendable {
     mutating func addAccount(_ account: SimHuntressAccount, now: Date) {
         if let old = accounts[account.id] {
             keys[old.publicKey] = nil
-            organizations = organizations.filter { $0.value.accountID != account.id }
+            for id in organizationIDs.removeValue(forKey: account.id) ?? [] { organizations[id] = nil }
         }
         accounts[account.id] = Account(id: account.id, name: account.name, publicKey: account.publicKey, privateKey: account.privateKey)
         keys[account.publicKey] = account.id
@@ -58,7 +61,9 @@ struct HuntressBook: Sendable {
         spec.key = spec.key ?? "org\(spec.id)"
         spec.createdAt = spec.createdAt ?? Self.timestamp(now)
         spec.updatedAt = spec.updatedAt ?? spec.createdAt
+        if let previous = organizations[spec.id] { organizationIDs[previous.accountID]?.remove(spec.id) }
         organizations[spec.id] = Organization(accountID: account, spec: spec)
+        organizationIDs[account, default: []].insert(spec.id)
         nextOrganizationID = max(nextOrganizationID, spec.id + 1)
         return spec
     }
@@ -77,7 +82,9 @@ struct HuntressBook: Sendable {
     }
 
     mutating func remove(organization id: Int) -> Bool {
-        organizations.removeValue(forKey: id) != nil
+        guard let removed = organizations.removeValue(forKey: id) else { return false }
+        organizationIDs[removed.accountID]?.remove(id)
+        return true
     }
 
     private mutating func update(_ id: Int, now: Date, _ change: (inout SimHuntressOrganization) -> Void) -> Bool {
@@ -90,7 +97,7 @@ struct HuntressBook: Sendable {
 
     /// An account's organizations, highest id first (Huntress's default order).
     func organizations(of account: Int) -> [SimHuntressOrganization] {
-        organizations.values.filter { $0.accountID == account }.map(\.spec).sorted { $0.id > $1.id }
+        (organizationIDs[account] ?? []).sorted(by: >).compactMap { organizations[$0]?.spec }
     }
 
     func world() -> SimHuntressWorld {

@@ -105,3 +105,28 @@ struct TypeRoundTripTests {
         }
     }
 }
+
+@Suite("Timestamps sent as text")
+struct TimestampTextTests {
+    /// Thousands of dates from year 1 to 9999, in one array, come back to the microsecond.
+    @Test func timestampsFromYear1To9999RoundTripToTheMicrosecond() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let db = try await Connection.connect(configuration)
+            var generator = SystemRandomNumberGenerator()
+            let first = -62_135_596_800.0, last = 253_402_300_799.0
+            let dates = (0..<3_000).map { index -> Date in
+                let seconds = index < 3 ? [first, 0, last][index] : Double.random(in: first...last, using: &generator)
+                return Date(timeIntervalSince1970: (seconds * 1_000_000).rounded() / 1_000_000)
+            }
+            let rows = try await db.query("""
+                SELECT at, (extract(epoch FROM at) * 1000000)::bigint AS micros
+                FROM unnest(\(dates)::timestamptz[]) WITH ORDINALITY AS d (at, n) ORDER BY n
+                """)
+            #expect(rows.count == dates.count)
+            for (row, date) in zip(rows, dates) {
+                let micros = try row.decode("micros", as: Int64.self)
+                #expect(micros == Int64((date.timeIntervalSince1970 * 1_000_000).rounded()), "\(date)")
+            }
+        }
+    }
+}
