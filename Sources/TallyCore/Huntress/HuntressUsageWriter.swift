@@ -51,7 +51,7 @@ enum HuntressUsageWriter {
                        (SELECT count(*) FROM before WHERE removed_at IS NOT NULL)::int AS returned,
                        (SELECT count(*) FROM gone)::int AS removed,
                        (SELECT count(*) FROM upserted)::int AS upserted
-                """, name: "huntress organizations")[0]
+                """, name: "huntress organizations", prepared: true)[0]
         var counts = Counts(
             organizations: try row.decode("organizations"), added: try row.decode("added"), renamed: try row.decode("renamed"),
             removed: try row.decode("removed"), returned: try row.decode("returned"))

@@ -44,7 +44,7 @@ public enum UsageStore {
             ON CONFLICT (tenant_id, organization_id, product) DO UPDATE
             SET units = EXCLUDED.units, source = EXCLUDED.source, observed_at = EXCLUDED.observed_at, recorded_at = now()
             WHERE usage.observed_at <= EXCLUDED.observed_at
-            """, name: "write usage")
+            """, name: "write usage", prepared: true)
     }
 
     public static func products(on connection: Connection) async throws -> Set<String> {
