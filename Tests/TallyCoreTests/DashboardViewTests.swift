@@ -110,6 +110,31 @@ struct DashboardViewTests {
         }
     }
 
+    /// The fix for missing or stale usage says where usage comes from: a
+    /// tenant connected to Huntress refreshes, one without imports.
+    @Test func usageFixesNameARefreshForHuntressTenantsAndAnImportForOthers() async throws {
+        try await withFixture { db in
+            try await db.executeScript("""
+                INSERT INTO tenant_secrets (tenant_id, kind, sealed, key_id)
+                VALUES (1, 'huntress_api_key', decode(repeat('00', 40), 'hex'), 'test-key');
+                INSERT INTO results (tenant_id, job_id, run_id, organization_id, product, outcome, reason_code, message, attempts,
+                                     started_at, finished_at)
+                SELECT tenant_id, 900 + row_number() OVER (), run_id, 1, 'edr', 'skipped', reason, 'usage problem', 1,
+                       now() - interval '1 minute', now()
+                FROM (VALUES (1, 2), (2, 3)) AS j (tenant_id, run_id), unnest(ARRAY['no_usage', 'usage_stale']) AS reason
+                """, name: "usage problems")
+            for reason in ["no_usage", "usage_stale"] {
+                let huntress = try #require(try await Dashboard.failures(tenantID: 1, on: db).first { $0.reasonCode == reason }?.fix)
+                let imported = try #require(try await Dashboard.failures(tenantID: 2, on: db).first { $0.reasonCode == reason }?.fix)
+                #expect(huntress.contains("tally usage refresh"), "\(reason): \(huntress)")
+                #expect(!imported.contains("refresh") && imported.contains("tally usage import"), "\(reason): \(imported)")
+                #expect(imported.contains("tally tenant huntress"), "\(reason): \(imported)")
+                let cluster = try #require(try await Dashboard.failuresByReason(on: db).first { $0.reasonCode == reason }?.fix)
+                #expect(cluster.contains("refresh") && cluster.contains("import"), "cluster-wide, \(reason): \(cluster)")
+            }
+        }
+    }
+
     @Test func workersShowHeartbeatsJobsInHandAndStaleOnes() async throws {
         try await withFixture { db in
             let workers = try await Dashboard.workers(on: db)

@@ -65,11 +65,11 @@ public enum Dashboard {
     /// every tenant's group would cost a lookup per group.
     public static func failuresByReason(on connection: Connection) async throws -> [DashboardFailureReason] {
         try await connection.query("""
-            SELECT g.outcome, g.reason_code, g.results, g.tenants, g.fix,
+            SELECT g.outcome, g.reason_code, g.results, g.tenants, tally_reason_fix(g.reason_code) AS fix,
                    (SELECT f.sample_message FROM dashboard.failures f
                     WHERE f.tenant_id = g.sample_tenant AND f.outcome = g.outcome AND f.reason_code = g.reason_code) AS sample_message
             FROM (SELECT outcome, reason_code, sum(results)::int AS results, count(*)::int AS tenants,
-                         max(tenant_id) AS sample_tenant, max(fix) AS fix
+                         max(tenant_id) AS sample_tenant
                   FROM dashboard.failures GROUP BY outcome, reason_code) AS g
             ORDER BY g.results DESC, g.outcome, g.reason_code
             """, name: "dashboard failures by reason").map(DashboardFailureReason.init)
