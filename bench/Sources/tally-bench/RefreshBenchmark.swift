@@ -19,8 +19,8 @@ struct RefreshBenchmark {
         var organizations = 200
         var workers = 4
         var concurrency = 8
-        /// 1: list counts only; 2: then billable counts.
-        var rounds = 2
+        /// 1: list counts only; 2: then billable counts; 3: then a refresh-then-sync run (`RefreshSyncBenchmark`).
+        var rounds = 3
     }
 
     let options: Options
@@ -75,7 +75,12 @@ struct RefreshBenchmark {
                      list.seconds, list.requestsPerTenant, options.organizations, (options.organizations + 499) / 500,
                      Double(organizations) / list.seconds))
 
-        guard options.rounds > 1 else { return }
+        if options.rounds > 1 { try await billableRound(tenants: tenants, simulator: simulator, cpu: cpu, statements: statements, on: db) }
+    }
+
+    private func billableRound(
+        tenants: [Int64], simulator: RunningSimulator, cpu: ProcessCPU, statements: StatementStatistics, on db: Connection
+    ) async throws {
         // Every organization mapped, billable counts: one detail read per organization with agents.
         try await db.execute("UPDATE organizations SET company_id = 1, contract_id = 1", name: "map every organization")
         try await db.execute("UPDATE tenants SET huntress_counts = 'billable'", name: "billable counts")

@@ -70,6 +70,7 @@ if arguments.first == "refresh" {
     }
     do {
         try await RefreshBenchmark(options: options).run()
+        if options.rounds > 2 { try await RefreshSyncBenchmark(workers: options.workers, concurrency: options.concurrency).run() }
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("tally-bench: \(error)\n".utf8))
@@ -94,7 +95,7 @@ let usage = """
            tally-bench dashboard [--tenants N] [--organizations N] [--repeat N]
            tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]
            tally-bench chaos [--scenarios 1,2,…,8] [--soak-minutes 60] [--soak-concurrency 200] [--sample-seconds 15] [--concurrency 16]
-           tally-bench refresh [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--rounds 1|2]
+           tally-bench refresh [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--rounds 1|2|3]
            tally-bench worker [--concurrency N] [--batch-size N] [--lease-seconds S] [--retry-base-seconds S] [--poll-seconds S]
                (tally's worker plus the test-only kind `crash`, for poison-job tests)
            tally-bench print-claim   (the claim as PREPARE and EXPLAIN ANALYZE EXECUTE, for psql)
