@@ -146,6 +146,52 @@ struct RunRefreshTests {
         }
     }
 
+    /// The whole daily path with real processes: a `tally scheduler` creates
+    /// the tenant's run its refresh lead early, a worker refreshes from
+    /// Huntress, and at the due time the syncs bill Huntress's counts.
+    @Test func aScheduledRunOfTheSchedulerProcessBillsWhatHuntressCountsThatDay() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 3) { fixture in
+            let tenant = fixture.tenantIDs[0], db = fixture.connection
+            let counts = try await Self.huntressCounts(tenant, plus: 3, on: db)
+            try await UsageRefreshTests.useHuntress(counts, tenant: tenant, fixture: fixture)
+            // Due in 8 seconds (time for a worker to start and refresh), in a zone where that is not across midnight.
+            let hour = try await db.query("SELECT extract(hour FROM now() AT TIME ZONE 'UTC')::int AS h")[0].decode("h", as: Int.self)
+            let zone = hour == 23 ? "Asia/Tokyo" : "UTC"
+            try await db.execute("""
+                UPDATE tenants SET schedule_kind = 'daily', time_zone = \(zone), created_at = now(),
+                                   schedule_time = (now() AT TIME ZONE \(zone) + interval '8 seconds')::time(0),
+                                   refresh_lead = interval '10 minutes'
+                WHERE tenant_id = \(tenant)
+                """)
+            let workers = try fixture.startWorkers(1)
+            let scheduler = try WorkerProcess(fixture.configuration, command: "scheduler", arguments: ["--tick-seconds", "0.2"])
+            #expect(try await TestDatabase.waitUntil(timeout: .seconds(30)) {
+                try await Fixtures.count("""
+                    SELECT count(*)::int AS n FROM runs r
+                    WHERE r.tenant_id = \(tenant) AND r.trigger = 'daily' AND r.phase = 'syncing'
+                      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = r.tenant_id AND j.run_id = r.run_id
+                                      AND j.state IN ('queued', 'running'))
+                      AND EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = r.tenant_id AND j.run_id = r.run_id AND j.kind = 'sync')
+                    """, on: db) == 1
+            }, "\(scheduler.log)")
+            let run = try await db.query("""
+                SELECT (SELECT min(started_at) FROM jobs j WHERE j.run_id = r.run_id AND j.kind = 'sync') >= r.due_at AS synced_when_due,
+                       (SELECT max(finished_at) FROM jobs j WHERE j.run_id = r.run_id AND j.kind = 'usage_refresh') < r.due_at AS refreshed_before
+                FROM runs r WHERE r.tenant_id = \(tenant) AND r.trigger = 'daily'
+                """)[0]
+            #expect(try run.decode("synced_when_due", as: Bool.self), "the syncs waited for the due time")
+            #expect(try run.decode("refreshed_before", as: Bool.self), "the refresh ran its lead early")
+            for organization in counts {
+                #expect(try await UsageRefreshTests.units(tenant, organization.id, "edr", on: db) == organization.billableAgentsCount)
+                #expect(try await UsageRefreshTests.units(tenant, organization.id, "m365", on: db) == organization.billableIdentityCount)
+            }
+            #expect(try await fixture.mismatches() == [], "Autotask bills what Huntress counted")
+            scheduler.signal(SIGTERM)
+            #expect(await scheduler.waitForExit(timeout: .seconds(10)) == 0)
+            await workers.stopAll()
+        }
+    }
+
     /// A worker SIGKILLed while its refresh waits on Huntress: the refresh runs
     /// again elsewhere after its lease, the run's syncs start once, and every
     /// change is written once.
