@@ -45,21 +45,14 @@ extension JobQueue {
         let leaseSeconds = lease.seconds
         return """
             WITH candidate AS (
-                -- Tenants in turn order, by queue_tenants_turn: the first
-                -- ready one with a free slot is taken, so a claim reads a
-                -- few rows however many tenants have work.
-                SELECT q.tenant_id, s.slot, q.version, t.concurrency_cap
+                SELECT s.tenant_id, s.slot, q.version, t.concurrency_cap
                 FROM queue_tenants q
                 JOIN tenants t ON t.tenant_id = q.tenant_id
-                CROSS JOIN LATERAL (
-                    SELECT f.slot FROM queue_slots f
-                    WHERE f.tenant_id = q.tenant_id AND f.holder_worker IS NULL AND f.slot <= t.concurrency_cap
-                    ORDER BY f.slot
-                    LIMIT 1
-                    FOR UPDATE SKIP LOCKED
-                ) s
+                JOIN queue_slots s ON s.tenant_id = q.tenant_id
                 WHERE q.ready_at <= now()
                   AND NOT t.paused
+                  AND s.holder_worker IS NULL
+                  AND s.slot <= t.concurrency_cap
                   -- Only for workers limited to some kinds: skip tenants with
                   -- none of theirs ready. Written as ordered LIMIT 1 so that
                   -- it reads the queued-jobs index, never the table.
@@ -69,8 +62,9 @@ extension JobQueue {
                           AND k.kind = ANY (\(kinds)::text[])
                         ORDER BY k.tenant_id, k.priority DESC, k.run_at, k.job_id
                         LIMIT 1) IS NOT NULL)
-                ORDER BY q.top_priority DESC, q.last_claimed_at, q.tenant_id
+                ORDER BY q.top_priority DESC, s.last_claimed_at, s.tenant_id, s.slot
                 LIMIT 1
+                FOR UPDATE OF s SKIP LOCKED
             ),
             share AS (
                 -- A short queue is shared among the tenant's free slots
@@ -105,7 +99,7 @@ extension JobQueue {
             slot_taken AS (
                 UPDATE queue_slots s
                 SET holder_worker = \(worker), holder_task = \(task),
-                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
+                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), last_claimed_at = now()
                 FROM candidate c
                 WHERE s.tenant_id = c.tenant_id AND s.slot = c.slot AND EXISTS (SELECT 1 FROM picked)
             ),
@@ -139,21 +133,14 @@ extension JobQueue {
                         ORDER BY r.tenant_id, r.priority DESC, r.run_at, r.job_id LIMIT 1) AS top_priority
                 FROM candidate c
             ),
-            turn_taken AS (
-                -- The tenant goes to the back of its priority's turns. Its
-                -- hint is fixed in the same update only when it has no ready
-                -- job left or its best priority fell, and only if nothing
-                -- was queued meanwhile (the version).
+            hint_fixed AS (
+                -- Only when the tenant has no ready job left or its best
+                -- priority fell, and only if nothing was queued meanwhile.
                 UPDATE queue_tenants q
-                SET last_claimed_at = CASE WHEN EXISTS (SELECT 1 FROM picked) THEN now() ELSE q.last_claimed_at END,
-                    (ready_at, top_priority) = (
-                        SELECT CASE WHEN hint.stale THEN rest.ready_at ELSE q.ready_at END,
-                               CASE WHEN hint.stale THEN coalesce(rest.top_priority, 0) ELSE q.top_priority END
-                        FROM (SELECT q.version = c.version
-                                     AND (rest.ready_at IS NULL OR rest.ready_at > now() OR rest.top_priority < q.top_priority)
-                                     AS stale) AS hint)
+                SET ready_at = rest.ready_at, top_priority = coalesce(rest.top_priority, 0)
                 FROM candidate c, rest
-                WHERE q.tenant_id = c.tenant_id
+                WHERE q.tenant_id = c.tenant_id AND q.version = c.version
+                  AND (rest.ready_at IS NULL OR rest.ready_at > now() OR rest.top_priority < q.top_priority)
             ),
             claimed AS (
                 UPDATE jobs j
