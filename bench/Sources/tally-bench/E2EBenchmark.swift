@@ -63,20 +63,20 @@ struct E2EBenchmark {
             for worker in workers { kill(worker.processIdentifier, SIGTERM) }
             for worker in workers { worker.waitUntilExit() }
         }
-        while try await count("SELECT count(*)::int AS n FROM workers", on: db) < options.workers {
+        while try await Fixtures.count("SELECT count(*)::int AS n FROM workers", on: db) < options.workers {
             try await Task.sleep(for: .milliseconds(20))
         }
         await simulator.state.resetStatistics()
         let started = ContinuousClock.now
         for tenantID in tenantIDs { _ = try await Runs.syncNow(tenantID: tenantID, on: db) }
-        while try await count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: db) > 0 {
+        while try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: db) > 0 {
             try await Task.sleep(for: .milliseconds(50))
         }
         let seconds = (ContinuousClock.now - started).seconds
         let statistics = await simulator.state.statistics()
         let requests = statistics.requests.values.flatMap(\.values).reduce(0, +)
         let writes = statistics.requests.values.compactMap { $0["ContractServiceAdjustments"] }.reduce(0, +)
-        let succeeded = try await count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: db)
+        let succeeded = try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: db)
         let rate = Double(succeeded) / seconds
         var line = String(format: "latency %3d ms: %d of %d syncs succeeded in %.2f s = %.0f syncs/s; %d Autotask requests (%d writes) = %.3f per sync",
                           latency, succeeded, syncs, seconds, rate, requests, writes, Double(requests) / Double(syncs))
@@ -90,16 +90,12 @@ struct E2EBenchmark {
         await simulator.state.resetStatistics()
         let again = ContinuousClock.now
         for tenantID in tenantIDs { _ = try await Runs.syncNow(tenantID: tenantID, on: db) }
-        while try await count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: db) > 0 {
+        while try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: db) > 0 {
             try await Task.sleep(for: .milliseconds(50))
         }
         let steadySeconds = (ContinuousClock.now - again).seconds
         let steadyRequests = await simulator.state.statistics().requests.values.flatMap(\.values).reduce(0, +)
         print(String(format: "               steady state (no change): %d syncs in %.2f s = %.0f syncs/s; %d requests = %.3f per sync",
                      syncs, steadySeconds, Double(syncs) / steadySeconds, steadyRequests, Double(steadyRequests) / Double(syncs)))
-    }
-
-    private func count(_ sql: SQL, on db: Connection) async throws -> Int {
-        try await db.query(sql)[0].decode("n", as: Int.self)
     }
 }

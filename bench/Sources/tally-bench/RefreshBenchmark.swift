@@ -3,6 +3,7 @@ import Huntress
 import Postgres
 import TallyCore
 import TallySim
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,7 +65,7 @@ struct RefreshBenchmark {
             for worker in workers { kill(worker.processIdentifier, SIGTERM) }
             for worker in workers { worker.waitUntilExit() }
         }
-        while try await count("SELECT count(*)::int AS n FROM workers", on: db) < options.workers {
+        while try await Fixtures.count("SELECT count(*)::int AS n FROM workers", on: db) < options.workers {
             try await Task.sleep(for: .milliseconds(20))
         }
 
@@ -87,8 +88,8 @@ struct RefreshBenchmark {
         let billable = try await round("billable counts", tenants: tenants, simulator: simulator, cpu: cpu, statements: statements, on: db)
         print(String(format: "billable counts: %.1f s, %.2f requests per tenant (1 + %d details); at Huntress's 60 a minute a tenant needs %.0f min",
                      billable.seconds, billable.requestsPerTenant, options.organizations, billable.requestsPerTenant / 60))
-        let usage = try await count("SELECT count(*)::int AS n FROM usage WHERE source = 'huntress'", on: db)
-        print("check: \(try await count("SELECT count(*)::int AS n FROM organizations", on: db)) organizations, \(usage) usage rows from Huntress")
+        let usage = try await Fixtures.count("SELECT count(*)::int AS n FROM usage WHERE source = 'huntress'", on: db)
+        print("check: \(try await Fixtures.count("SELECT count(*)::int AS n FROM organizations", on: db)) organizations, \(usage) usage rows from Huntress")
     }
 
     private func round(
@@ -99,22 +100,19 @@ struct RefreshBenchmark {
         let started = ContinuousClock.now
         let before = cpu.split()
         for tenant in tenants { _ = try await UsageRefreshRequests.request(tenantID: tenant, on: db) }
-        while try await count("SELECT count(*)::int AS n FROM jobs WHERE kind = 'usage_refresh' AND state IN ('queued', 'running')", on: db) > 0 {
+        while try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE kind = 'usage_refresh' AND state IN ('queued', 'running')", on: db) > 0 {
             try await Task.sleep(for: .milliseconds(50))
         }
         let seconds = (ContinuousClock.now - started).seconds
         print("\(name): \((cpu.split() - before).summary)")
         let top = try await statements.top(on: db)
         if !top.isEmpty { print("\(name), the statements that took PostgreSQL's time:\n\(top)") }
-        let failed = try await count("SELECT count(*)::int AS n FROM jobs WHERE kind = 'usage_refresh' AND state <> 'succeeded'", on: db)
+        let failed = try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE kind = 'usage_refresh' AND state <> 'succeeded'", on: db)
         guard failed == 0 else { throw RefreshFailed(count: failed, round: name) }
         let requests = await simulator.state.huntressStatistics().requests.values.reduce(0, +)
         return (seconds, Double(requests) / Double(tenants.count))
     }
 
-    private func count(_ sql: SQL, on db: Connection) async throws -> Int {
-        try await db.query(sql)[0].decode("n", as: Int.self)
-    }
 
     struct RefreshFailed: Error, CustomStringConvertible {
         var count: Int

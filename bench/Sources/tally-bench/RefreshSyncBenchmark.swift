@@ -48,7 +48,7 @@ struct RefreshSyncBenchmark {
             for worker in launched { kill(worker.processIdentifier, SIGTERM) }
             for worker in launched { worker.waitUntilExit() }
         }
-        while try await count("SELECT count(*)::int AS n FROM workers", on: db) < workers {
+        while try await Fixtures.count("SELECT count(*)::int AS n FROM workers", on: db) < workers {
             try await Task.sleep(for: .milliseconds(20))
         }
         // The baseline, measured in the same run: the same syncs with usage already in Tally (no refresh).
@@ -99,7 +99,7 @@ struct RefreshSyncBenchmark {
         await simulator.state.resetStatistics()
         let started = ContinuousClock.now
         for tenantID in tenantIDs { _ = try await Runs.syncNow(tenantID: tenantID, refresh: refresh, on: db) }
-        while try await count("""
+        while try await Fixtures.count("""
             SELECT count(*)::int AS n FROM runs r
             WHERE r.phase = 'refreshing'
                OR EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = r.tenant_id AND j.run_id = r.run_id AND j.state IN ('queued', 'running'))
@@ -107,7 +107,7 @@ struct RefreshSyncBenchmark {
             try await Task.sleep(for: .milliseconds(50))
         }
         let seconds = (ContinuousClock.now - started).seconds
-        let adjusted = try await count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded' AND reason_code = 'adjusted'", on: db)
+        let adjusted = try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded' AND reason_code = 'adjusted'", on: db)
         let autotask = await simulator.state.statistics().requests.values.flatMap(\.values).reduce(0, +)
         if adjusted != tenantIDs.count * organizations * 2 {
             let outcomes = try await db.query("""
@@ -138,9 +138,6 @@ struct RefreshSyncBenchmark {
             id: n, name: "MSP \(n)", publicKey: "bench-\(n)-public", privateKey: "bench-\(n)-private", organizations: organizations)
     }
 
-    private func count(_ sql: SQL, on db: Connection) async throws -> Int {
-        try await db.query(sql)[0].decode("n", as: Int.self)
-    }
 
     struct Mismatch: Error, CustomStringConvertible {
         var adjusted: Int
