@@ -3,9 +3,6 @@ import Postgres
 import TallyCore
 import TallySim
 import TestSupport
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Sync Now of every tenant of a simulated world, drained by `tally worker`
 /// processes against tally-sim: once with no Autotask latency (Tally's own
@@ -52,20 +49,11 @@ struct E2EBenchmark {
         try await db.execute("UPDATE tenants SET concurrency_cap = \(cap)")
         await simulator.state.setFaults(try FaultSpec(parsing: "latency=\(latency)"))
 
-        let launcher = Launcher()
         let environment = ["TALLY_SECRET_KEY": keyText, "TALLY_AUTOTASK_URL": simulator.lookupURL]
-        let workers = try (0..<options.workers).map { _ in
-            try launcher.launch("tally", [
-                "worker", "--concurrency", "\(options.concurrency)", "--batch-size", "\(options.batch)",
-            ], environment: environment)
-        }
-        defer {
-            for worker in workers { kill(worker.processIdentifier, SIGTERM) }
-            for worker in workers { worker.waitUntilExit() }
-        }
-        while try await Fixtures.count("SELECT count(*)::int AS n FROM workers", on: db) < options.workers {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let workers = try await WorkerProcesses.start(
+            options.workers, arguments: ["--concurrency", "\(options.concurrency)", "--batch-size", "\(options.batch)"],
+            environment: environment, on: db)
+        defer { workers.stop() }
         await simulator.state.resetStatistics()
         let started = ContinuousClock.now
         for tenantID in tenantIDs { _ = try await Runs.syncNow(tenantID: tenantID, on: db) }

@@ -4,9 +4,6 @@ import Postgres
 import TallyCore
 import TallySim
 import TestSupport
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Issue 16's refresh benchmark: `--tenants` tenants of `--organizations`
 /// Huntress organizations each, refreshed by `--workers` `tally worker`
@@ -56,20 +53,12 @@ struct RefreshBenchmark {
         }
 
         let environment = ["TALLY_SECRET_KEY": keyText, "TALLY_HUNTRESS_URL": simulator.huntressURL]
-        let workers = try (0..<options.workers).map { _ in
-            try Launcher().launch("tally", [
-                "worker", "--concurrency", "\(options.concurrency)", "--batch-size", "1", "--huntress-limit", "1000000/1",
-            ], environment: environment)
-        }
-        defer {
-            for worker in workers { kill(worker.processIdentifier, SIGTERM) }
-            for worker in workers { worker.waitUntilExit() }
-        }
-        while try await Fixtures.count("SELECT count(*)::int AS n FROM workers", on: db) < options.workers {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let workers = try await WorkerProcesses.start(
+            options.workers, arguments: ["--concurrency", "\(options.concurrency)", "--batch-size", "1", "--huntress-limit", "1000000/1"],
+            environment: environment, on: db)
+        defer { workers.stop() }
 
-        let cpu = ProcessCPU(workers: workers.map(\.processIdentifier))
+        let cpu = ProcessCPU(workers: workers.pids)
         let statements = await StatementStatistics.prepare(on: db)
         let list = try await round("list counts", tenants: tenants, simulator: simulator, cpu: cpu, statements: statements, on: db)
         print(String(format: "list counts: %.1f s, %.2f requests per tenant (ceil(%d / 500) = %d), %.0f organizations upserted/s (goal ≥ 20,000/s)",

@@ -4,9 +4,6 @@ import Postgres
 import TallyCore
 import TallySim
 import TestSupport
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The whole of a run for tenants connected to Huntress (issue 16): Sync Now
 /// of `tenants` tenants × `organizations` mapped organizations × 2 products,
@@ -39,18 +36,9 @@ struct RefreshSyncBenchmark {
         let environment = [
             "TALLY_SECRET_KEY": keyText, "TALLY_AUTOTASK_URL": simulator.lookupURL, "TALLY_HUNTRESS_URL": simulator.huntressURL,
         ]
-        let launched = try (0..<workers).map { _ in
-            try Launcher().launch("tally", [
-                "worker", "--concurrency", "\(concurrency)", "--huntress-limit", "1000000/1",
-            ], environment: environment)
-        }
-        defer {
-            for worker in launched { kill(worker.processIdentifier, SIGTERM) }
-            for worker in launched { worker.waitUntilExit() }
-        }
-        while try await Fixtures.count("SELECT count(*)::int AS n FROM workers", on: db) < workers {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let launched = try await WorkerProcesses.start(
+            workers, arguments: ["--concurrency", "\(concurrency)", "--huntress-limit", "1000000/1"], environment: environment, on: db)
+        defer { launched.stop() }
         // The baseline, measured in the same run: the same syncs with usage already in Tally (no refresh).
         for (index, tenantID) in tenantIDs.enumerated() {
             let account = try await huntressAccount(tenant: index + 1, simulator: simulator.state)
