@@ -80,6 +80,17 @@ public struct AutotaskError: Error, Sendable, CustomStringConvertible {
         self.request = request
     }
 
+    /// Whether Autotask answered a write with a refusal that proves nothing was
+    /// written. A time-out, a lost connection, an unreadable answer or a 5xx with
+    /// no known text leave the write's outcome unknown: it may land later.
+    public var provesWriteRefused: Bool {
+        guard status != nil else { return false }
+        switch reason {
+        case .serverError, .timeout, .transport, .invalidResponse: return false
+        default: return true
+        }
+    }
+
     public var description: String {
         guard reason == .invalidResponse || reason == .serverError, let request, !message.contains(request.description) else {
             return message

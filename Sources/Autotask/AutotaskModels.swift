@@ -119,9 +119,11 @@ public struct ContractServiceUnit: Sendable, Hashable, Codable, Identifiable {
     public var price: Double?
     public var cost: Double?
 
-    /// Whether this row holds the units in force on `day`: rows share their boundary
-    /// day (one ends the day the next starts), so the end is exclusive.
-    public func covers(_ day: AutotaskDay) -> Bool { startDate <= day && day < endDate }
+    /// Whether this row's dates include `day`, both ends inclusive. Autotask ends a
+    /// billing period's row on the period's last day, but a row split by an adjustment
+    /// on the next row's start: on that shared day two rows cover the day, and the
+    /// later-starting one is in force (`AutotaskSession.unitsInForce`).
+    public func covers(_ day: AutotaskDay) -> Bool { startDate <= day && day <= endDate }
 }
 
 /// A service on a contract, by ids.

@@ -47,25 +47,34 @@ extension AutotaskSession {
         try await query("ContractServiceUnits", where: "contractID", in: contractIDs)
     }
 
-    /// The unit rows of these contracts that are in force on `day` (startDate ≤ day < endDate).
+    /// The unit rows of these contracts whose dates include `day` (startDate ≤ day ≤ endDate).
     public func contractServiceUnits(contractIDs: [Int], on day: AutotaskDay) async throws -> [ContractServiceUnit] {
         let rows: [ContractServiceUnit] = try await query(
             "ContractServiceUnits", where: "contractID", in: contractIDs,
             and: [.field("startDate", .lte, .day(day)), .field("endDate", .gte, .day(day))])
-        // The server filter includes rows ending on `day`; the end is exclusive.
         return rows.filter { $0.covers(day) }
     }
 
-    /// Units in force on `day` per contract and service; a service with no row has none.
+    /// Units in force on `day` per contract and service: of the rows that include the
+    /// day, the one that starts latest. A service with no such row is absent, not 0:
+    /// its units are unknown (see `ContractServiceUnit.covers`).
     public func unitsInForce(contractIDs: [Int], on day: AutotaskDay) async throws -> [ContractServiceKey: Int] {
-        let rows = try await contractServiceUnits(contractIDs: contractIDs, on: day)
+        Self.unitsInForce(try await contractServiceUnits(contractIDs: contractIDs, on: day))
+    }
+
+    static func unitsInForce(_ rows: [ContractServiceUnit]) -> [ContractServiceKey: Int] {
         var latest: [ContractServiceKey: ContractServiceUnit] = [:]
         for row in rows {
             let key = ContractServiceKey(contractID: row.contractID, serviceID: row.serviceID)
-            if let seen = latest[key], seen.startDate > row.startDate { continue }
+            if let seen = latest[key], seen.startDate > row.startDate || (seen.startDate == row.startDate && seen.id > row.id) { continue }
             latest[key] = row
         }
         return latest.mapValues(\.units)
+    }
+
+    /// The request `unitsInForce` sends, in words, for a message that says what showed a gap.
+    public static func unitsInForceRequest(contractID: Int, on day: AutotaskDay) -> String {
+        "GET ContractServiceUnits/query where contractID = \(contractID) and startDate ≤ \(day) and endDate ≥ \(day)"
     }
 
     /// Posts a change of units; answers the new adjustment's id. Autotask adds the

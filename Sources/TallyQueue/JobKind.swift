@@ -25,6 +25,8 @@ public struct NoReport: Codable, Sendable {}
 /// How a handler that returned normally ended its job.
 public enum JobOutcome: Sendable, Equatable {
     case succeeded
+    /// Succeeded, with a note the job keeps (e.g. how a write was confirmed).
+    case noted(String)
     /// Nothing to do, with the reason (e.g. the organization is not mapped).
     case skipped(String)
     /// Deliberately not done until a person approves it (guard rails).

@@ -67,6 +67,8 @@ extension Worker {
         switch result {
         case .success(.succeeded):
             return (.finished(.succeeded, message: nil), report.value)
+        case .success(.noted(let note)):
+            return (.finished(.succeeded, message: note), report.value)
         case .success(.skipped(let reason)):
             return (.finished(.skipped, message: reason), report.value)
         case .success(.held(let reason)):

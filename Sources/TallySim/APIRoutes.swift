@@ -70,12 +70,21 @@ struct APIRoutes: Sendable {
             _ = await answer(route, admission: admission, request: &request, host: host)
             try? await Task.sleep(for: .milliseconds(ms))
             return .errors(504, "Gateway Timeout")
+        case .lateWrite(let ms):
+            guard case .create(_, let parent) = route else { break }
+            await state.noteFault("late")
+            let body = await Self.body(of: &request)
+            Task { [state] in
+                try? await Task.sleep(for: .milliseconds(ms))
+                _ = await Self.create(body, parent: parent, admission: admission, state: state)
+            }
+            return .errors(504, "Gateway Timeout")
         }
         return await answer(route, admission: admission, request: &request, host: host)
     }
 
     private func answer(_ route: APIRoute, admission: Admission, request: inout Request, host: String) async -> SimResponse {
-        let body = (try? await request.collectBody(upTo: 16 * 1024 * 1024)).map { Data($0.readableBytesView) } ?? Data()
+        let body = await Self.body(of: &request)
         switch route {
         case .threshold:
             return await state.threshold(admission: admission)
@@ -85,10 +94,7 @@ struct APIRoutes: Sendable {
             guard entity == "ContractServiceAdjustments" else {
                 return .errors(405, "The simulator creates only ContractServiceAdjustments.")
             }
-            guard let json = try? JSONDecoder().decode(JSONValue.self, from: body) else {
-                return .errors(500, "The request body is not valid JSON.")
-            }
-            return await state.createAdjustment(json, parentContractID: parent, admission: admission)
+            return await Self.create(body, parent: parent, admission: admission, state: state)
         case .query(let entity, let kind):
             let searchText: String?
             switch request.method {
@@ -170,5 +176,19 @@ enum APIRoute: Sendable {
         case .query(let e, _), .item(let e, _), .create(let e, _): e
         case .threshold: "ThresholdInformation"
         }
+    }
+
+}
+
+extension APIRoutes {
+    static func body(of request: inout Request) async -> Data {
+        (try? await request.collectBody(upTo: 16 * 1024 * 1024)).map { Data($0.readableBytesView) } ?? Data()
+    }
+
+    static func create(_ body: Data, parent: Int?, admission: Admission, state: SimState) async -> SimResponse {
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: body) else {
+            return .errors(500, "The request body is not valid JSON.")
+        }
+        return await state.createAdjustment(json, parentContractID: parent, admission: admission)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Injected failures: `5xx=RATE,ise=RATE,429=RATE,hang=RATE,lost=RATE,latency=MS,outage=on|off,seed=N,hangFor=MS`.
+/// Injected failures: `5xx=RATE,ise=RATE,429=RATE,hang=RATE,lost=RATE,late=RATE,lateBy=MS,latency=MS,outage=on|off,seed=N,hangFor=MS`.
 /// Rates are probabilities from 0 to 1, drawn from a generator seeded with `seed`,
 /// so a run with the same seed and the same requests fails the same way.
 public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
@@ -17,6 +17,10 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
     public var hangMilliseconds: Int = 120_000
     /// A write is applied but its answer is lost: no answer for `hangMilliseconds`, then 504.
     public var lostAnswerRate: Double = 0
+    /// A write is answered 504 at once, and applied `lateMilliseconds` later (a
+    /// gateway gave up while Autotask went on): the write's outcome is unknown.
+    public var lateWriteRate: Double = 0
+    public var lateMilliseconds: Int = 3_000
     /// Added to every API call.
     public var latencyMilliseconds: Int = 0
     /// Every call fails with 503.
@@ -47,18 +51,20 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
             case "hang", "timeout": hangRate = try rate()
             case "hangfor": hangMilliseconds = try millis()
             case "lost": lostAnswerRate = try rate()
+            case "late": lateWriteRate = try rate()
+            case "lateby": lateMilliseconds = try millis()
             case "latency": latencyMilliseconds = try millis()
             case "outage": outage = ["1", "on", "true", "yes"].contains(value.lowercased())
             case "seed":
                 guard let s = UInt64(value) else { throw FaultSpecError(text: "seed needs a whole number") }
                 seed = s
-            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, 429, hang, hangFor, lost, latency, outage, seed)")
+            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, 429, hang, hangFor, lost, late, lateBy, latency, outage, seed)")
             }
         }
     }
 
     public var description: String {
-        "5xx=\(serverErrorRate),ise=\(bareErrorRate),429=\(throttleRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,lost=\(lostAnswerRate),latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
+        "5xx=\(serverErrorRate),ise=\(bareErrorRate),429=\(throttleRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,lost=\(lostAnswerRate),late=\(lateWriteRate),lateBy=\(lateMilliseconds)ms,latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
     }
 }
 

@@ -67,7 +67,7 @@ extension HuntressBook {
         case .hang: statistics.faultsInjected["hang", default: 0] += 1
         case .bare: statistics.faultsInjected["ise", default: 0] += 1
         case .serverError: statistics.faultsInjected["5xx", default: 0] += 1
-        case .none, .lostAnswer: break
+        case .none, .lostAnswer, .lateWrite: break
         }
         return .admitted(HuntressAdmission(accountID: accountID, delayMilliseconds: faults.latencyMilliseconds, fault: fault))
     }

@@ -30,7 +30,7 @@ struct HuntressRoutes: Sendable {
                 return APIRoutes.response(SimResponse(status: 500, body: Data(HuntressText.bare.utf8)))
             case .serverError:
                 return APIRoutes.response(HuntressText.error(503, HuntressText.unavailable))
-            case .none, .lostAnswer:
+            case .none, .lostAnswer, .lateWrite:
                 break
             }
             if segments.count == 2 {

@@ -17,6 +17,8 @@ enum FaultAction: Sendable {
     case serverError
     /// Applies a write, then answers nothing for a while and 504 (reads are unaffected).
     case lostAnswer(milliseconds: Int)
+    /// Answers a write 504 at once and applies it this much later (reads are unaffected).
+    case lateWrite(milliseconds: Int)
 }
 
 enum GateResult: Sendable {
@@ -91,12 +93,13 @@ extension SimState {
             : random.chance(faults.bareErrorRate) ? .bare
             : random.chance(faults.serverErrorRate) ? .serverError
             : random.chance(faults.lostAnswerRate) ? .lostAnswer(milliseconds: faults.hangMilliseconds)
+            : random.chance(faults.lateWriteRate) ? .lateWrite(milliseconds: faults.lateMilliseconds)
             : .none
         switch fault {
         case .hang: faultsInjected["hang", default: 0] += 1
         case .bare: faultsInjected["ise", default: 0] += 1
         case .serverError: faultsInjected["5xx", default: 0] += 1
-        case .none, .lostAnswer: break
+        case .none, .lostAnswer, .lateWrite: break
         }
         return .admitted(Admission(
             database: databaseName, userName: user.userName, zone: database.spec.zone, concurrencyKey: key,

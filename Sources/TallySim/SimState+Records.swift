@@ -55,7 +55,9 @@ extension SimState {
         var rows: [JSONValue] = []
         for cs in db.spec.contractServices {
             guard let contract = contracts[cs.contractID] else { continue }
-            for row in BillingPeriods.rows(contract: contract, adjustments: byService[cs.id] ?? [], today: today) {
+            for row in BillingPeriods.wireRows(
+                contract: contract, service: cs, adjustments: byService[cs.id] ?? [], today: today,
+                convention: db.spec.unitRowEnds ?? .nextStart) {
                 rows.append(.object([
                     "id": .int(cs.id * 100_000 + row.start.ordinal % 100_000),
                     "contractID": .int(cs.contractID), "contractServiceID": .int(cs.id), "serviceID": .int(cs.serviceID),

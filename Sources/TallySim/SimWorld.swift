@@ -25,11 +25,13 @@ public struct SimDatabase: Sendable, Codable {
     public var contracts: [SimContract]
     public var contractServices: [SimContractService]
     public var adjustments: [SimAdjustment]?
+    /// How ContractServiceUnits rows end on the wire (`nextStart` when absent).
+    public var unitRowEnds: SimUnitRowEnds?
 
     public init(
         name: String, zone: Int, ci: Int? = nil, hourlyBudget: Int? = nil, users: [SimUser], companies: [SimCompany] = [],
         services: [SimService] = [], contracts: [SimContract] = [], contractServices: [SimContractService] = [],
-        adjustments: [SimAdjustment]? = nil
+        adjustments: [SimAdjustment]? = nil, unitRowEnds: SimUnitRowEnds? = nil
     ) {
         self.name = name
         self.zone = zone
@@ -41,7 +43,17 @@ public struct SimDatabase: Sendable, Codable {
         self.contracts = contracts
         self.contractServices = contractServices
         self.adjustments = adjustments
+        self.unitRowEnds = unitRowEnds
     }
+}
+
+/// The two ways Autotask ends a ContractServiceUnits row.
+public enum SimUnitRowEnds: String, Sendable, Codable {
+    /// Every row ends on the day the next one starts (the boundary day is shared).
+    case nextStart
+    /// A billing period's last row ends on the period's last day, inclusive; a row
+    /// split by an adjustment still ends on the next row's start.
+    case periodLastDay
 }
 
 public struct SimUser: Sendable, Codable {
@@ -120,13 +132,19 @@ public struct SimContractService: Sendable, Codable {
     public var serviceID: Int
     public var unitPrice: Double?
     public var unitCost: Double?
+    /// The first day Autotask has unit rows for this service (a service added with a
+    /// later start); no row covers the days before it.
+    public var unitsFrom: SimDay?
 
-    public init(id: Int, contractID: Int, serviceID: Int, unitPrice: Double? = nil, unitCost: Double? = nil) {
+    public init(
+        id: Int, contractID: Int, serviceID: Int, unitPrice: Double? = nil, unitCost: Double? = nil, unitsFrom: SimDay? = nil
+    ) {
         self.id = id
         self.contractID = contractID
         self.serviceID = serviceID
         self.unitPrice = unitPrice
         self.unitCost = unitCost
+        self.unitsFrom = unitsFrom
     }
 }
 
@@ -155,6 +173,7 @@ extension SimDatabase {
             services: try c.decodeIfPresent([SimService].self, forKey: .services) ?? [],
             contracts: try c.decodeIfPresent([SimContract].self, forKey: .contracts) ?? [],
             contractServices: try c.decodeIfPresent([SimContractService].self, forKey: .contractServices) ?? [],
-            adjustments: try c.decodeIfPresent([SimAdjustment].self, forKey: .adjustments))
+            adjustments: try c.decodeIfPresent([SimAdjustment].self, forKey: .adjustments),
+            unitRowEnds: try c.decodeIfPresent(SimUnitRowEnds.self, forKey: .unitRowEnds))
     }
 }

@@ -58,6 +58,11 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var autotask: AutotaskOptions
 
+    @Option(
+        name: .customLong("autotask-timeout-seconds"),
+        help: "How long an Autotask request may take (default: TALLY_AUTOTASK_TIMEOUT_SECONDS, else 60). A write left unanswered is re-read, not posted again, once twice this has passed.")
+    var autotaskTimeoutSeconds: Double?
+
     @OptionGroup var huntress: HuntressOptions
 
     @Option(
@@ -76,6 +81,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds must be at least 1") }
         _ = try HuntressOptions.permitLimit(huntressLimit)
+        _ = try TallyWorker.Settings.autotaskRequestTimeout(autotaskTimeoutSeconds)
         guard pollSeconds > 0, graceSeconds >= 0, retryBaseSeconds > 0, retentionHours > 0 else {
             throw ValidationError("--poll-seconds, --retry-base-seconds and --retention-hours must be positive; --grace-seconds not negative")
         }
@@ -115,6 +121,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.queue.kinds = kinds.map(Self.parseKinds)
             settings.databaseConnections = databaseConnections
             settings.zoneLookupURL = try autotask.zoneLookupURL()
+            settings.autotaskRequestTimeout = try TallyWorker.Settings.autotaskRequestTimeout(autotaskTimeoutSeconds)
             settings.huntressURL = try huntress.url()
             settings.huntressLimit = try HuntressOptions.permitLimit(huntressLimit)
             settings.secretKey = try Self.secretKeyIfSet()

@@ -32,8 +32,9 @@ public struct SyncFixture {
     }
 
     public var workerEnvironment: [String: String] {
+        // A short Autotask timeout: a write left unanswered settles in twice this.
         ["TALLY_SECRET_KEY": Self.secretKeyText, "TALLY_AUTOTASK_URL": simulator.lookupURL,
-         "TALLY_HUNTRESS_URL": simulator.huntressURL]
+         "TALLY_HUNTRESS_URL": simulator.huntressURL, "TALLY_AUTOTASK_TIMEOUT_SECONDS": "3"]
     }
 
     public static func with<Result>(

@@ -30,6 +30,7 @@ public enum TestWorker {
         if let url = ProcessInfo.processInfo.environment["TALLY_AUTOTASK_URL"].flatMap(URL.init(string:)) {
             settings.zoneLookupURL = url
         }
+        settings.autotaskRequestTimeout = try TallyWorker.Settings.autotaskRequestTimeout(nil)
         settings.secretKey = try? SecretKey.fromEnvironment()
         var logger = Logger(label: "tally-bench.worker")
         logger.logLevel = .warning

@@ -16,6 +16,7 @@ public struct TallyWorker: Sendable {
         /// Connections the worker's tasks share; nil: concurrency + 2, at most 16.
         public var databaseConnections: Int?
         public var zoneLookupURL = AutotaskConfiguration.defaultZoneLookupURL
+        public var autotaskRequestTimeout: Duration = .seconds(60)
         /// Huntress's API base; an http URL (the simulator) is allowed for its host alone.
         public var huntressURL = HuntressConfiguration.defaultBaseURL
         public var huntressLimit = HuntressPermits.Limit.huntress
@@ -24,6 +25,19 @@ public struct TallyWorker: Sendable {
 
         public init(database: ConnectionConfiguration) {
             self.database = database
+        }
+
+        /// `seconds` (a flag), else TALLY_AUTOTASK_TIMEOUT_SECONDS, else 60 s; from 1 to 600 s.
+        public static func autotaskRequestTimeout(
+            _ seconds: Double?, environment: [String: String] = ProcessInfo.processInfo.environment
+        ) throws -> Duration {
+            let text = environment["TALLY_AUTOTASK_TIMEOUT_SECONDS"]
+            guard let value = seconds ?? (text.map { Double($0) ?? .nan }) else { return .seconds(60) }
+            guard value >= 1, value <= 600 else {
+                throw InputError(
+                    "the Autotask request timeout must be from 1 to 600 seconds (--autotask-timeout-seconds or TALLY_AUTOTASK_TIMEOUT_SECONDS), not \(seconds.map { "\($0)" } ?? text ?? "")")
+            }
+            return .milliseconds(Int64(value * 1000))
         }
 
         /// The first retry delay of a transient failure (it doubles each attempt).
@@ -57,7 +71,8 @@ public struct TallyWorker: Sendable {
         self.meter = meter
         autotask = AutotaskClient(
             configuration: AutotaskConfiguration(
-                zoneLookupURL: settings.zoneLookupURL, connectionsPerHost: max(64, 2 * concurrency),
+                zoneLookupURL: settings.zoneLookupURL, requestTimeout: settings.autotaskRequestTimeout,
+                connectionsPerHost: max(64, 2 * concurrency),
                 onRequest: { await meter.record($0) }),
             logger: logger)
         let permits = HuntressPermits(pool: pool, limit: settings.huntressLimit)

@@ -30,9 +30,9 @@ public final class AutotaskSnapshot: Sendable {
             units: units)
     }
 
-    /// Units in force today; a service with no unit row has none.
-    public func units(_ key: ContractServiceKey) -> Int { units.withLockedValue { $0[key] ?? 0 } }
+    /// Units in force today; nil when Autotask answered no unit row that covers today.
+    public func units(_ key: ContractServiceKey) -> Int? { units.withLockedValue { $0[key] } }
 
-    /// Records units known to be in force now (after a write or a re-read).
-    func setUnits(_ value: Int, for key: ContractServiceKey) { units.withLockedValue { $0[key] = value } }
+    /// Records units known to be in force now (after a write or a re-read; nil: no row covers today).
+    func setUnits(_ value: Int?, for key: ContractServiceKey) { units.withLockedValue { $0[key] = value } }
 }

@@ -6,8 +6,9 @@ import TallyQueue
 /// Posts one adjustment so that a contract service ends at its target, and
 /// never twice: it holds the service's lock (`ContractServiceLocks`, no
 /// connection of its own) while it writes, marks the write as under way
-/// before posting (see `contract_service_writes` in sql/003), and re-reads
-/// the units first when another job wrote there since this batch read Autotask.
+/// before posting (`ContractServiceWrites`), and re-reads the units first
+/// when another job wrote there since this batch read Autotask, or when an
+/// earlier post there got no answer (once that post can no longer land).
 struct ContractServiceWriter {
     let batch: SyncBatch
     let services: SyncServices
@@ -23,50 +24,67 @@ struct ContractServiceWriter {
     }
 
     private func writeLocked(
-        _ key: ContractServiceKey, plan: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan
+        _ key: ContractServiceKey, plan proposed: SyncPlan, decide: @Sendable (AutotaskSnapshot) -> SyncPlan
     ) async throws -> SyncPlan {
-        let tenant = batch.tenant
-        // The budget is read once the lock is taken (it may have been waited for).
-        let intent = try await services.pool.withConnection { connection in
-            try await RequestBudget.check(
-                tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 1, meter: services.meter, on: connection)
-            return try await connection.query("""
-                WITH previous AS (
-                    SELECT written_at FROM contract_service_writes
-                    WHERE tenant_id = \(tenant.tenantID) AND contract_id = \(key.contractID) AND service_id = \(key.serviceID)
-                ),
-                marked AS (
-                    INSERT INTO contract_service_writes (tenant_id, contract_id, service_id, job_id, written_at)
-                    SELECT \(tenant.tenantID), \(key.contractID), \(key.serviceID), \(job.jobID), 'infinity'
-                    WHERE \(fragment: JobQueue.leaseCondition(job, worker: workerID))
-                    ON CONFLICT (tenant_id, contract_id, service_id) DO UPDATE SET job_id = EXCLUDED.job_id, written_at = 'infinity'
-                    RETURNING 1
-                )
-                SELECT (SELECT count(*) FROM marked)::int AS leased, (SELECT written_at FROM previous) AS previous
-                """, name: "mark contract service write")[0]
-        }
-        guard try intent.decode("leased", as: Int.self) == 1 else {
-            throw JobFailure.transient("the job's lease ran out before it could write; it will run again")
-        }
-        var plan = plan
-        if let previous: Date = try intent.decode("previous"), previous >= tenant.readAt {
-            try await services.pool.withConnection { connection in
-                try await RequestBudget.check(
-                    tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 2, meter: services.meter, on: connection)
-            }
-            let units = try await batch.session.unitsInForce(contractIDs: [key.contractID], on: tenant.today)
-            batch.snapshot.setUnits(units[key] ?? 0, for: key)
-            plan = decide(batch.snapshot)
+        let mark = try await markWrite(key)
+        var plan: SyncPlan
+        do {
+            plan = try await confirm(key, plan: proposed, mark: mark, decide: decide)
+        } catch {
+            try? await markAnswered(key)  // nothing was sent
+            throw error
         }
         if case .adjust(let change) = plan.decision {
             let adjustment = ContractServiceAdjustment(
-                contractID: key.contractID, serviceID: key.serviceID, effectiveDate: tenant.today, unitChange: change,
+                contractID: key.contractID, serviceID: key.serviceID, effectiveDate: batch.tenant.today, unitChange: change,
                 contractServiceID: batch.snapshot.contractServices[key]?.id)
-            // When the post fails it may still have landed: written_at stays
-            // 'infinity', so whichever job writes here next re-reads first.
-            plan.report.adjustmentID = try await batch.session.createContractServiceAdjustment(adjustment)
-            batch.snapshot.setUnits(plan.report.unitsAfter ?? 0, for: key)
+            do {
+                plan.report.adjustmentID = try await batch.session.createContractServiceAdjustment(adjustment)
+            } catch let error as AutotaskError where error.provesWriteRefused {
+                try await markAnswered(key)
+                throw error
+            }
+            // Any other failure may still land: unanswered_since stays set, and
+            // the next write here waits for it to settle, then re-reads.
+            batch.snapshot.setUnits(plan.report.unitsAfter, for: key)
+        }
+        try await markAnswered(key)
+        return plan
+    }
+
+    /// Re-reads the units when another job wrote here since the batch read them,
+    /// or when an earlier post here got no answer (it has settled by now).
+    private func confirm(
+        _ key: ContractServiceKey, plan: SyncPlan, mark: ContractServiceWrites.Mark, decide: @Sendable (AutotaskSnapshot) -> SyncPlan
+    ) async throws -> SyncPlan {
+        let tenant = batch.tenant
+        guard mark.previousUnanswered != nil || (mark.previousWrite.map { $0 >= tenant.readAt } ?? false) else { return plan }
+        try await services.pool.withConnection { connection in
+            try await RequestBudget.check(
+                tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 2, meter: services.meter, on: connection)
+        }
+        let units = try await batch.session.unitsInForce(contractIDs: [key.contractID], on: tenant.today)
+        batch.snapshot.setUnits(units[key], for: key)
+        var plan = decide(batch.snapshot)
+        if let sent = mark.previousUnanswered, plan.decision == .unchanged {
+            plan.note = "adjustment confirmed by re-read: a post sent at \(sent.formatted(.iso8601)) got no answer, and Autotask now holds the target"
         }
         return plan
+    }
+
+    private func markWrite(_ key: ContractServiceKey) async throws -> ContractServiceWrites.Mark {
+        let tenant = batch.tenant
+        return try await services.pool.withConnection { connection in
+            try await RequestBudget.check(
+                tenantID: tenant.tenantID, budget: tenant.hourlyRequestBudget, planned: 1, meter: services.meter, on: connection)
+            return try await ContractServiceWrites.mark(
+                key, tenantID: tenant.tenantID, job: job, worker: workerID, settle: services.unansweredWriteSettles, on: connection)
+        }
+    }
+
+    private func markAnswered(_ key: ContractServiceKey) async throws {
+        try await services.pool.withConnection { connection in
+            try await ContractServiceWrites.answered(key, tenantID: batch.tenant.tenantID, jobID: job.jobID, on: connection)
+        }
     }
 }

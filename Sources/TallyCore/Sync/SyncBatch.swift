@@ -13,6 +13,9 @@ public struct SyncBatch: Sendable {
     public let session: AutotaskSession
     /// Runs of the batch whose refresh from Huntress failed, with the error.
     public var refreshErrors: [Int64: String] = [:]
+    /// Contract services where a post got no answer: their jobs go through the
+    /// writer even when the units look right, to confirm or wait (`ContractServiceWriter`).
+    var unanswered: Set<ContractServiceKey> = []
 
     public var planner: SyncPlanner { SyncPlanner(tenant: tenant) }
 
@@ -27,22 +30,25 @@ public struct SyncBatch: Sendable {
     public static func prepare(
         tenantID: Int64, keys: [SyncTarget.Key], runIDs: [Int64] = [], services: SyncServices
     ) async throws -> SyncBatch {
-        let (tenant, targets, refreshErrors) = try await services.pool.withConnection { connection in
+        let (tenant, targets, refreshErrors, unanswered) = try await services.pool.withConnection { connection in
             let tenant = try await SyncTenant.load(tenantID: tenantID, key: services.secretKey, on: connection)
             return (tenant, try await SyncTarget.load(tenantID: tenantID, keys: keys, on: connection),
-                    try await Runs.refreshErrors(tenantID: tenantID, runIDs: runIDs, on: connection))
+                    try await Runs.refreshErrors(tenantID: tenantID, runIDs: runIDs, on: connection),
+                    try await ContractServiceWrites.unanswered(tenantID: tenantID, on: connection))
         }
         services.meter.attribute(userName: tenant.credentials.userName, to: tenantID)
         let session = services.autotask.session(tenant.credentials)
         let contractIDs = Array(Set(targets.values.filter(\.needsAutotask).compactMap(\.contractID))).sorted()
         guard !contractIDs.isEmpty else {
-            return SyncBatch(tenant: tenant, targets: targets, snapshot: .empty, session: session, refreshErrors: refreshErrors)
+            return SyncBatch(
+                tenant: tenant, targets: targets, snapshot: .empty, session: session, refreshErrors: refreshErrors, unanswered: unanswered)
         }
         let chunks = (contractIDs.count + 499) / 500
         try await services.pool.withConnection { connection in
             try await RequestBudget.check(tenantID: tenantID, budget: tenant.hourlyRequestBudget, planned: 3 * chunks, meter: services.meter, on: connection)
         }
         let snapshot = try await AutotaskSnapshot.read(contractIDs: contractIDs, on: tenant.today, session: session)
-        return SyncBatch(tenant: tenant, targets: targets, snapshot: snapshot, session: session, refreshErrors: refreshErrors)
+        return SyncBatch(
+            tenant: tenant, targets: targets, snapshot: snapshot, session: session, refreshErrors: refreshErrors, unanswered: unanswered)
     }
 }

@@ -27,10 +27,10 @@ public struct SyncKind: JobKind {
         }
         try context.checkpoint()
         var plan = batch.plan(key, approvedTarget: arguments.approvedTarget, runID: context.job.runID)
-        if case .adjust = plan.decision, let contractID = plan.report.contractID, let serviceID = plan.report.serviceID {
+        if let serviceKey = plan.writeKey(unanswered: batch.unanswered) {
             do {
                 let writer = ContractServiceWriter(batch: batch, services: services, job: context.job, workerID: context.workerID)
-                plan = try await writer.write(ContractServiceKey(contractID: contractID, serviceID: serviceID), plan: plan) { snapshot in
+                plan = try await writer.write(serviceKey, plan: plan) { snapshot in
                     SyncPlanner(tenant: batch.tenant).plan(
                         batch.targets[key], key: key, snapshot: snapshot, approvedTarget: arguments.approvedTarget)
                 }
@@ -49,7 +49,7 @@ public struct SyncKind: JobKind {
         case .hold(_, let message):
             return .held(message)
         case .unchanged, .adjust:
-            return .succeeded
+            return plan.note.map(JobOutcome.noted) ?? .succeeded
         }
     }
 
@@ -83,6 +83,9 @@ public struct SyncKind: JobKind {
         case let error as SecretError:
             report.reasonCode = SyncReason.missingSecret.rawValue
             return JobFailure.permanent(error.description)
+        case let error as UnansweredWrite:
+            report.reasonCode = SyncReason.writeUnanswered.rawValue
+            return JobFailure.deferred(until: error.settlesAt, error.description)
         case let error as JobFailure:
             if case .deferred = error.disposition { report.reasonCode = SyncReason.budgetExhausted.rawValue }
             return error

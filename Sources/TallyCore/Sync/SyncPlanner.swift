@@ -61,7 +61,12 @@ public struct SyncPlanner: Sendable {
                 "service \(serviceID) is not on contract \(contractID) of \(who): add it to the contract in Autotask"),
                 .serviceNotOnContract)
         }
-        let current = snapshot.units(serviceKey)
+        guard let current = snapshot.units(serviceKey) else {
+            let request = AutotaskSession.unitsInForceRequest(contractID: contractID, on: tenant.today)
+            return ending(.fail(.unitsUnknown,
+                "Autotask has service \(serviceID) on contract \(contractID) of \(who) but no ContractServiceUnits row that covers \(tenant.today) (\(request) answered none), so its units today are unknown and nothing was posted: check the service's dates on the contract in Autotask, then sync again"),
+                .unitsUnknown)
+        }
         report.unitsBefore = current
         guard current != usage else {
             report.unitsAfter = current

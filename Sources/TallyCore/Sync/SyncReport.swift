@@ -53,6 +53,10 @@ public enum SyncReason: String, Sendable, CaseIterable {
     case contractNotStarted = "contract_not_started"
     case contractExpired = "contract_expired"
     case serviceNotOnContract = "service_not_on_contract"
+    /// The service is on the contract, but no unit row covers today: never read as 0.
+    case unitsUnknown = "units_unknown"
+    /// An earlier post here got no answer: the job waits for it to settle, then re-reads.
+    case writeUnanswered = "write_unanswered"
     case guardZero = "guard_zero"
     case guardDrop = "guard_drop"
     case budgetExhausted = "budget_exhausted"
