@@ -8,6 +8,9 @@
 -- margin, then re-reads before it posts (ContractServiceWriter).
 ALTER TABLE contract_service_writes ADD COLUMN unanswered_since timestamptz;
 
+-- Organizations sharing a contract (SyncTarget.load sums their usage).
+CREATE INDEX organizations_by_contract ON organizations (tenant_id, contract_id) WHERE contract_id IS NOT NULL;
+
 -- The fixes as in 010, with the new codes. (The views bind this function by
 -- oid and tally_dashboard may read no table, so the list is replaced whole.)
 CREATE OR REPLACE FUNCTION tally_reason_fix(reason_code text) RETURNS text

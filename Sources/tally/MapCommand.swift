@@ -26,12 +26,12 @@ struct MapCommand: AsyncParsableCommand {
     }
 
     /// Runs `body` with a session unless offline.
-    static func withSession(
-        _ slug: String, mode: Mode, _ body: (Database, Int64, TenantAutotask?) async throws -> Void
-    ) async throws {
+    static func withSession<Result>(
+        _ slug: String, mode: Mode, _ body: (Database, Int64, TenantAutotask?) async throws -> Result
+    ) async throws -> Result {
         let (db, tenantID) = try await Commands.connect("map", tenant: slug)
         if mode.offline { return try await body(db, tenantID, nil) }
-        try await CommandContext.withAutotask(tenantID: tenantID, options: mode.autotask, on: db) { autotask in
+        return try await CommandContext.withAutotask(tenantID: tenantID, options: mode.autotask, on: db) { autotask in
             try await body(db, tenantID, autotask)
         }
     }
@@ -83,11 +83,15 @@ struct MapCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, autotask in
+                let sharing = try await MapCommand.withSession(tenant, mode: mode) { db, tenantID, autotask in
                     try await Mappings.mapContract(
                         tenantID: tenantID, organizationID: organization, contractID: contractID, autotask: autotask, on: db)
                 }
                 print("\(tenant): organization \(organization) bills on contract \(contractID)")
+                if !sharing.isEmpty {
+                    let others = sharing.map { "\($0.organizationID) “\($0.name)”" }.joined(separator: ", ")
+                    print("contract \(contractID) is shared with organization\(sharing.count == 1 ? "" : "s") \(others): each product's units on it will be the sum of their usage")
+                }
             }
         }
     }

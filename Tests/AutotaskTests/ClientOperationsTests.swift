@@ -38,9 +38,13 @@ struct ClientOperationsTests {
             let id = try await at.createContractServiceAdjustment(
                 ContractServiceAdjustment(contractID: Fixture.recurring, serviceID: Fixture.edr, effectiveDate: today, unitChange: 7))
             #expect(id > 0)
+            // The split row ends on the 15th and the new one starts then: both include
+            // the day, and the later one is in force.
             let units = try await at.contractServiceUnits(contractIDs: [Fixture.recurring], on: today)
-            #expect(units.map(\.units) == [7])
-            #expect(units.first?.contractServiceID == 1000)
+            #expect(units.map(\.units) == [0, 7])
+            #expect(units.allSatisfy { $0.contractServiceID == 1000 })
+            #expect(try await at.unitsInForce(contractIDs: [Fixture.recurring], on: today)
+                == [ContractServiceKey(contractID: Fixture.recurring, serviceID: Fixture.edr): 7])
             let log = try #require(await f.state.adjustments(database: "acme"))
             #expect(log.map(\.unitChange) == [7] && log.first?.id == id)
 

@@ -65,4 +65,18 @@ struct CLIOnboardingTests {
             }
         }
     }
+
+    /// Mapping a second organization (a site of the same customer) to a contract says that it is shared.
+    @Test func mappingASecondOrganizationToAContractSaysItIsShared() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 3) { fixture in
+            let cli = TallyCLI(fixture)
+            #expect(try cli.run(["map", "company", "msp-1", "2", "1001001", "--offline"]).status == 0)
+            let first = try cli.run(["map", "contract", "msp-1", "1", "1100001"])
+            #expect(first.status == 0 && !first.output.contains("shared"), "\(first.output)\(first.error)")
+            let second = try cli.run(["map", "contract", "msp-1", "2", "1100001"])
+            #expect(second.status == 0, "\(second.error)")
+            #expect(second.output.contains("contract 1100001 is shared with organization 1 “Customer 1-1”"), "\(second.output)")
+            #expect(second.output.contains("sum of their usage"))
+        }
+    }
 }

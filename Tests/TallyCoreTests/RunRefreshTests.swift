@@ -163,6 +163,10 @@ struct RunRefreshTests {
                                    refresh_lead = interval '10 minutes'
                 WHERE tenant_id = \(tenant)
                 """)
+            // Autotask's "today" is the tenant's (its adjustments are effective then), also in Tokyo after 23:00 UTC.
+            let today: String = try await db.query(
+                "SELECT to_char((now() AT TIME ZONE \(zone))::date, 'YYYY-MM-DD') AS d")[0].decode("d")
+            await fixture.simulator.state.setToday(SimDay(today))
             let workers = try fixture.startWorkers(1)
             let scheduler = try WorkerProcess(fixture.configuration, command: "scheduler", arguments: ["--tick-seconds", "0.2"])
             #expect(try await TestDatabase.waitUntil(timeout: .seconds(30)) {

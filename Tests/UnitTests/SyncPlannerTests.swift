@@ -180,8 +180,8 @@ struct SyncPlannerTests {
         #expect(plan.change == 0)
         #expect(plan.report == SyncReport(
             reasonCode: "unchanged", contractID: 100, serviceID: 9, unitsBefore: 10, targetUnits: 10, unitsAfter: 10))
-        // No unit row means 0 units; a target of 0 is then unchanged, not a guard hold.
-        #expect(Self.plan(Self.target(usage: 0), Self.snapshot(units: nil)).decision == .unchanged)
+        // A row of 0 units and a target of 0 is unchanged, not a guard hold.
+        #expect(Self.plan(Self.target(usage: 0), Self.snapshot(units: 0)).decision == .unchanged)
     }
 
     @Test func increasesAreAdjustedByTheDifference() {
@@ -190,9 +190,17 @@ struct SyncPlannerTests {
         #expect(plan.change == 15)
         #expect(plan.report == SyncReport(
             reasonCode: "adjusted", contractID: 100, serviceID: 9, unitsBefore: 10, targetUnits: 25, unitsAfter: 25))
-        let fromNothing = Self.plan(Self.target(usage: 4), Self.snapshot(units: nil))
+        let fromNothing = Self.plan(Self.target(usage: 4), Self.snapshot(units: 0))
         #expect(fromNothing.decision == .adjust(by: 4))
         #expect(fromNothing.report.unitsBefore == 0)
+    }
+
+    @Test func aServiceWithNoUnitRowForTodayIsUnknownNeverZero() {
+        let plan = Self.plan(Self.target(usage: 4), Self.snapshot(units: nil))
+        #expect(plan.decision.reason == .unitsUnknown)
+        #expect(plan.change == 0)
+        #expect(plan.decision.message?.contains("ContractServiceUnits") == true)
+        #expect(plan.decision.message?.contains("2026-03-15") == true)
     }
 
     @Test func dropsWithinTheGuardAreAdjusted() {
@@ -275,10 +283,41 @@ struct SyncPlannerTests {
     /// and service should set the sum of their usage.
     /// The planner compares one organization's usage with the contract's units, so two
     /// organizations at 10 and 5 on a contract that holds 15 each plan a drop.
-    @Test func organizationsSharingAContractEachPlanTheirOwnUsage() {
-        let shared = Self.snapshot(units: 15)
-        #expect(Self.plan(Self.target(usage: 10), shared).decision == .adjust(by: -5))
-        #expect(Self.plan(Self.target(usage: 5), shared).decision.reason == .guardDrop)
+    static func sharer(_ id: Int64, usage: Int?, stale: Bool = false, removed: Bool = false) -> SyncTarget.Sharer {
+        SyncTarget.Sharer(organizationID: id, name: "Site \(id)", usage: usage, stale: stale, removed: removed)
+    }
+
+    @Test func organizationsSharingAContractPlanTheSumOfTheirUsage() {
+        var target = Self.target(usage: 10)
+        target.sharers = [Self.sharer(43, usage: 5)]
+        let plan = Self.plan(target, Self.snapshot(units: 12))
+        #expect(plan.decision == .adjust(by: 3))
+        #expect(plan.report.targetUnits == 15)
+        #expect(plan.note?.contains("share is 10 of 15 units") == true)
+        #expect(Self.plan(target, Self.snapshot(units: 15)).decision == .unchanged)
+        target.sharers.append(Self.sharer(44, usage: 7))
+        #expect(Self.plan(target, Self.snapshot(units: 15)).decision == .adjust(by: 7))
+    }
+
+    @Test func aSharerWithoutFreshUsageStopsTheWholeContract() {
+        var target = Self.target(usage: 10)
+        target.sharers = [Self.sharer(43, usage: nil)]
+        let missing = Self.plan(target, Self.snapshot(units: 12))
+        #expect(missing.decision.reason == .noUsage)
+        #expect(missing.decision.message?.contains("(43)") == true)
+        target.sharers = [Self.sharer(43, usage: 5, stale: true)]
+        #expect(Self.plan(target, Self.snapshot(units: 12)).decision.reason == .usageStale)
+    }
+
+    @Test func aSharerGoneFromHuntressCountsZeroAndADropIsHeld() {
+        var target = Self.target(usage: 10)
+        target.sharers = [Self.sharer(43, usage: 5, removed: true)]
+        let plan = Self.plan(target, Self.snapshot(units: 15))
+        #expect(plan.decision.reason == .removedFromHuntress)
+        #expect(plan.decision.message?.contains("(43)") == true)
+        #expect(Self.plan(target, Self.snapshot(units: 15), approved: 10).decision == .adjust(by: -5))
+        // A rise is not held: nothing is taken away.
+        #expect(Self.plan(target, Self.snapshot(units: 8)).decision == .adjust(by: 2))
     }
 }
 

@@ -49,10 +49,12 @@ public enum Mappings {
         return clears
     }
 
+    /// Answers the tenant's other organizations on that contract: its units are then the sum of their usage.
+    @discardableResult
     public static func mapContract(
         tenantID: Int64, organizationID: Int64, contractID: Int, autotask: TenantAutotask?,
         on connection: Connection
-    ) async throws {
+    ) async throws -> [MappedOrganization] {
         let organization = try await findOrganization(tenantID: tenantID, organizationID: organizationID, on: connection)
         guard let companyID = organization.companyID else {
             throw InputError("organization \(organizationID) has no company yet: map it first with `tally map company TENANT \(organizationID) COMPANY_ID`")
@@ -70,6 +72,11 @@ public enum Mappings {
             UPDATE organizations SET contract_id = \(Int64(contractID)), updated_at = now()
             WHERE tenant_id = \(tenantID) AND organization_id = \(organizationID)
             """, name: "map contract")
+        return try await connection.query("""
+            SELECT organization_id, name, company_id, contract_id FROM organizations
+            WHERE tenant_id = \(tenantID) AND contract_id = \(Int64(contractID)) AND organization_id <> \(organizationID)
+            ORDER BY organization_id
+            """, name: "organizations sharing a contract").map(MappedOrganization.init(row:))
     }
 
     /// An organization and its mappings, as `tally map list` shows it.
@@ -78,6 +85,13 @@ public enum Mappings {
         public var name: String
         public var companyID: Int64?
         public var contractID: Int64?
+
+        init(row: Row) throws {
+            organizationID = try row.decode("organization_id")
+            name = try row.decode("name")
+            companyID = try row.decode("company_id")
+            contractID = try row.decode("contract_id")
+        }
     }
 
     /// The tenant's organizations; `unmappedOnly`: those without a contract.
@@ -86,10 +100,7 @@ public enum Mappings {
             SELECT organization_id, name, company_id, contract_id FROM organizations
             WHERE tenant_id = \(tenantID) AND (NOT \(unmappedOnly) OR contract_id IS NULL)
             ORDER BY organization_id
-            """, name: "list organizations").map {
-            MappedOrganization(organizationID: try $0.decode("organization_id"), name: try $0.decode("name"),
-                               companyID: try $0.decode("company_id"), contractID: try $0.decode("contract_id"))
-        }
+            """, name: "list organizations").map(MappedOrganization.init(row:))
     }
 
     struct Organization {

@@ -68,6 +68,7 @@ struct ContractServiceWriter {
         var plan = decide(batch.snapshot)
         if let sent = mark.previousUnanswered, plan.decision == .unchanged {
             plan.note = "adjustment confirmed by re-read: a post sent at \(sent.formatted(.iso8601)) got no answer, and Autotask now holds the target"
+                + (plan.note.map { "; \($0)" } ?? "")
         }
         return plan
     }

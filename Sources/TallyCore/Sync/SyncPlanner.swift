@@ -13,9 +13,9 @@ public struct SyncPlanner: Sendable {
         _ target: SyncTarget?, key: SyncTarget.Key, snapshot: AutotaskSnapshot, approvedTarget: Int? = nil, refreshError: String? = nil
     ) -> SyncPlan {
         var report = SyncReport()
-        func ending(_ decision: SyncDecision, _ reason: SyncReason?) -> SyncPlan {
+        func ending(_ decision: SyncDecision, _ reason: SyncReason?, note: String? = nil) -> SyncPlan {
             report.reasonCode = reason?.rawValue
-            return SyncPlan(decision: decision, report: report)
+            return SyncPlan(decision: decision, report: report, note: note)
         }
         let org = "organization \(key.organizationID)"
         guard let target, let name = target.organizationName else {
@@ -47,6 +47,12 @@ public struct SyncPlanner: Sendable {
                     + (refreshError.map { "this run could not refresh it (\($0)); fix that, then sync again" } ?? "refresh usage, then sync again")),
                 .usageStale)
         }
+        let shared = SharedContract(target: target, share: usage, contractID: contractID, who: who, product: key.product)
+        if let problem = shared.problem(refreshError: refreshError) {
+            return ending(.skip(problem.reason, problem.message), problem.reason)
+        }
+        let total = shared.total
+        report.targetUnits = total
         guard let contract = snapshot.contracts[contractID] else {
             return ending(.fail(.contractNotFound,
                 "contract \(contractID) of \(who) was not found in Autotask (deleted, or the API user cannot see it): map the organization to an existing contract"),
@@ -68,21 +74,26 @@ public struct SyncPlanner: Sendable {
                 .unitsUnknown)
         }
         report.unitsBefore = current
-        guard current != usage else {
+        guard current != total else {
             report.unitsAfter = current
-            return ending(.unchanged, .unchanged)
+            return ending(.unchanged, .unchanged, note: shared.note)
         }
-        if approvedTarget != usage, let removedAt {
+        if approvedTarget != total, let removedAt, shared.sharers.isEmpty {
             let since = removedAt.formatted(.iso8601)
             return ending(.hold(.removedFromHuntress,
                 "\(who) is no longer in Huntress (missing since \(since)): its \(key.product) units would go from \(current) to 0; if its customer left, approve with `tally jobs approve`, else check the organization in Huntress"),
                 .removedFromHuntress)
         }
-        if approvedTarget != usage, let hold = guardHold(from: current, to: usage, who: who, product: key.product) {
-            return ending(.hold(hold.0, hold.1), hold.0)
+        if approvedTarget != total, total < current, let removed = shared.removedNames {
+            return ending(.hold(.removedFromHuntress,
+                "\(removed) of contract \(contractID) no longer in Huntress: the \(key.product) units the contract's organizations share would go from \(current) to \(total); if that customer left, approve with `tally jobs approve`, else check the organization in Huntress"),
+                .removedFromHuntress)
         }
-        report.unitsAfter = usage
-        return ending(.adjust(by: usage - current), .adjusted)
+        if approvedTarget != total, let hold = guardHold(from: current, to: total, who: who, product: key.product) {
+            return ending(.hold(hold.0, hold.1 + (shared.note.map { " (\($0))" } ?? "")), hold.0)
+        }
+        report.unitsAfter = total
+        return ending(.adjust(by: total - current), .adjusted, note: shared.note)
     }
 
     /// A change the guard rails hold for approval, with both numbers.
