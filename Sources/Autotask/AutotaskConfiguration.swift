@@ -15,6 +15,8 @@ public struct AutotaskConfiguration: Sendable {
     /// HTTP connections kept to one host. Every tenant of a zone talks to the
     /// same host, so this bounds the requests in flight of the whole process.
     public var connectionsPerHost: Int
+    /// Pages one query may take (500 records each): a `nextPageUrl` past it is an error, not a loop.
+    public var maxPagesPerQuery = 2_000
     /// Called once for every HTTP request made (zone lookups included), so a caller
     /// can count a tenant's requests against its budget.
     public var onRequest: (@Sendable (AutotaskRequestRecord) async -> Void)?

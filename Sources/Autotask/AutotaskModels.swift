@@ -218,4 +218,11 @@ struct CreateResult: Decodable {
 
 struct ErrorsEnvelope: Decodable {
     var errors: [String]?
+    /// ASP.NET's own error body, `{"Message": "An error has occurred."}`.
+    var message: String?
+
+    enum CodingKeys: String, CodingKey {
+        case errors
+        case message = "Message"
+    }
 }

@@ -15,12 +15,34 @@ extension AutotaskSession {
         let body = try encoder.encode(query)
         var data = try await retryingRead { try await send(.POST, entity: entity, path: "\(entity)/query", body: body, ids: ids) }
         var records: [Record] = []
+        var followed: Set<String> = []
         while true {
             let page = try decode(ItemsEnvelope<Record>.self, from: data, entity: entity)
             records += page.items
-            guard let next = page.pageDetails?.nextPageUrl, !next.isEmpty, let url = URL(string: next) else { return records }
+            guard let next = page.pageDetails?.nextPageUrl, !next.isEmpty else { return records }
+            let url = try nextPage(next, entity: entity, ids: ids, followed: followed)
+            followed.insert(next)
             data = try await retryingRead { try await send(.GET, entity: entity, absoluteURL: url, ids: ids) }
         }
+    }
+
+    /// A `nextPageUrl` that does not parse, repeats one already followed, or runs past
+    /// `maxPagesPerQuery` is an error: never a silent end of the list, never a loop.
+    private func nextPage(_ next: String, entity: String, ids: [Int], followed: Set<String>) throws -> URL {
+        func refuse(_ why: String) -> AutotaskError {
+            AutotaskError(
+                reason: .invalidResponse, message: "Autotask's next page of \(entity) \(why); the query was stopped rather than end short or loop.",
+                request: .init(method: "GET", entity: entity, ids: ids))
+        }
+        guard let url = URL(string: next), url.scheme != nil, url.host != nil else {
+            throw refuse("is not a URL (\(next.prefix(120)))")
+        }
+        guard !followed.contains(next) else { throw refuse("repeats a page already read") }
+        let limit = client.configuration.maxPagesPerQuery
+        guard followed.count + 1 < limit else {
+            throw refuse("would be page \(followed.count + 2), past the limit of \(limit) pages (\(limit * 500) records)")
+        }
+        return url
     }
 
     /// Records whose `field` is one of `values`, in queries of at most 500 values each

@@ -93,8 +93,9 @@ public struct AutotaskSession: Sendable {
     }
 
     static func errors(in body: Data) -> [String] {
-        if let envelope = try? JSONDecoder().decode(ErrorsEnvelope.self, from: body), let errors = envelope.errors {
-            return errors
+        if let envelope = try? JSONDecoder().decode(ErrorsEnvelope.self, from: body) {
+            if let errors = envelope.errors { return errors }
+            if let message = envelope.message { return [message] }
         }
         let text = String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? [] : [text]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Injected failures: `5xx=RATE,ise=RATE,429=RATE,hang=RATE,lost=RATE,late=RATE,lateBy=MS,latency=MS,outage=on|off,seed=N,hangFor=MS`.
+/// Injected failures: `5xx=RATE,ise=RATE,429=RATE,hang=RATE,lost=RATE,late=RATE,lateBy=MS,paging=garbled|repeat|elsewhere,latency=MS,outage=on|off,seed=N,hangFor=MS`.
 /// Rates are probabilities from 0 to 1, drawn from a generator seeded with `seed`,
 /// so a run with the same seed and the same requests fails the same way.
 public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
@@ -21,13 +21,17 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
     /// gateway gave up while Autotask went on): the write's outcome is unknown.
     public var lateWriteRate: Double = 0
     public var lateMilliseconds: Int = 3_000
+    /// Broken `nextPageUrl`s on queries that have a next page.
+    public var paging: PagingFault?
     /// Added to every API call.
     public var latencyMilliseconds: Int = 0
     /// Every call fails with 503.
     public var outage: Bool = false
     public var seed: UInt64 = 1
 
-    public init() {}
+    public init(paging: PagingFault? = nil) {
+        self.paging = paging
+    }
 
     public init(parsing spec: String) throws {
         for part in spec.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
@@ -53,19 +57,29 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
             case "lost": lostAnswerRate = try rate()
             case "late": lateWriteRate = try rate()
             case "lateby": lateMilliseconds = try millis()
+            case "paging":
+                guard let fault = PagingFault(rawValue: value.lowercased()) else {
+                    throw FaultSpecError(text: "paging needs garbled, repeat or elsewhere, not \(value)")
+                }
+                paging = fault
             case "latency": latencyMilliseconds = try millis()
             case "outage": outage = ["1", "on", "true", "yes"].contains(value.lowercased())
             case "seed":
                 guard let s = UInt64(value) else { throw FaultSpecError(text: "seed needs a whole number") }
                 seed = s
-            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, 429, hang, hangFor, lost, late, lateBy, latency, outage, seed)")
+            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, 429, hang, hangFor, lost, late, lateBy, paging, latency, outage, seed)")
             }
         }
     }
 
     public var description: String {
-        "5xx=\(serverErrorRate),ise=\(bareErrorRate),429=\(throttleRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,lost=\(lostAnswerRate),late=\(lateWriteRate),lateBy=\(lateMilliseconds)ms,latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
+        "5xx=\(serverErrorRate),ise=\(bareErrorRate),429=\(throttleRate),hang=\(hangRate),hangFor=\(hangMilliseconds)ms,lost=\(lostAnswerRate),late=\(lateWriteRate),lateBy=\(lateMilliseconds)ms,\(paging.map { "paging=\($0.rawValue)," } ?? "")latency=\(latencyMilliseconds)ms,outage=\(outage ? "on" : "off"),seed=\(seed)"
     }
+}
+
+/// How a query's `nextPageUrl` is broken: not a URL, the page just read again, or another host.
+public enum PagingFault: String, Sendable, Codable {
+    case garbled, `repeat`, elsewhere
 }
 
 public struct FaultSpecError: Error, CustomStringConvertible {

@@ -14,7 +14,14 @@ extension SimState {
         }
         let page = Array(matches.prefix(pageSize))
         var nextPageUrl: JSONValue = .null
-        if matches.count > pageSize, let lastID = page.last?["id"]?.intValue {
+        if matches.count > pageSize, var lastID = page.last?["id"]?.intValue {
+            var host = host
+            switch faults.paging {
+            case .garbled: return Self.page(page, body: body, pageSize: pageSize, next: .string("ht tp://%%zone/next page"))
+            case .repeat: lastID = after
+            case .elsewhere: host = "collector.example.net"
+            case nil: break
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             let search = String(decoding: (try? encoder.encode(body)) ?? Data(), as: UTF8.self)
@@ -23,12 +30,16 @@ extension SimState {
             let query = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B") ?? ""
             nextPageUrl = .string("http://\(host)/ws\(admission.zone)/ATServicesRest/V1.0/\(entity)/query/next?\(query)")
         }
-        let items = page.map { Self.project($0, body.includeFields) }
+        return Self.page(page, body: body, pageSize: pageSize, next: nextPageUrl)
+    }
+
+    private static func page(_ page: [JSONValue], body: SimQueryBody, pageSize: Int, next: JSONValue) -> SimResponse {
+        let items = page.map { project($0, body.includeFields) }
         return .json(JSONValue.object([
             "items": .array(items),
             "pageDetails": .object([
                 "count": .int(items.count), "requestCount": .int(pageSize),
-                "prevPageUrl": .null, "nextPageUrl": nextPageUrl,
+                "prevPageUrl": .null, "nextPageUrl": next,
             ]),
         ]))
     }

@@ -49,13 +49,14 @@ struct Fixture {
 
     static func with<T>(
         world: SimWorld = Fixture.world(), requestTimeout: Duration = .seconds(30), maxConcurrent: Int = 3,
-        readRetries: Int = 2, budgetLatencyMilliseconds: Int = 100, _ body: (Fixture) async throws -> T
+        readRetries: Int = 2, budgetLatencyMilliseconds: Int = 100, maxPages: Int = 2_000, _ body: (Fixture) async throws -> T
     ) async throws -> T {
         let simulator = try await SimServer.start(state: SimState(world: world, budgetLatencyMilliseconds: budgetLatencyMilliseconds))
         let log = RequestLog()
-        let configuration = AutotaskConfiguration(
+        var configuration = AutotaskConfiguration(
             zoneLookupURL: URL(string: simulator.lookupURL)!, connectTimeout: .seconds(2), requestTimeout: requestTimeout,
             maxConcurrentRequestsPerEndpoint: maxConcurrent, readRetries: readRetries, onRequest: { await log.append($0) })
+        configuration.maxPagesPerQuery = maxPages
         let client = AutotaskClient(configuration: configuration)
         let fixture = Fixture(simulator: simulator, client: client, records: log)
         do {

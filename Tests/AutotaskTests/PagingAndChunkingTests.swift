@@ -24,6 +24,43 @@ struct PagingAndChunkingTests {
         }
     }
 
+    /// A broken `nextPageUrl` ends the query with an error, never with a short
+    /// list or a loop (a repeated page would loop forever: the race bounds it).
+    @Test(arguments: [PagingFault.garbled, .repeat, .elsewhere])
+    func aBrokenNextPageIsAnErrorNotAShortListOrALoop(_ fault: PagingFault) async throws {
+        try await Fixture.with(world: Self.bigWorld()) { f in
+            await f.state.setFaults(FaultSpec(paging: fault))
+            let session = f.client.session(Self.credentials)
+            let outcome = try await withThrowingTaskGroup(of: String.self) { group in
+                group.addTask {
+                    do {
+                        return "answered \(try await session.companies().count) companies"
+                    } catch let error as AutotaskError {
+                        return "\(error.reason): \(error.message)"
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    return "still paging after 10 s"
+                }
+                let first = try await group.next()!
+                group.cancelAll()
+                return first
+            }
+            #expect(outcome.hasPrefix("invalidResponse"), "\(fault): \(outcome)")
+            #expect(await f.records.count(entity: "Companies") <= 2, "\(fault): stopped at once")
+        }
+    }
+
+    @Test func aQueryStopsAtThePageLimit() async throws {
+        try await Fixture.with(world: Self.bigWorld(), maxPages: 2) { f in
+            let error = await Fixture.autotaskError { _ = try await f.client.session(Self.credentials).companies() }
+            #expect(error?.reason == .invalidResponse)
+            #expect(error?.message.contains("past the limit of 2 pages") == true, "\(String(describing: error))")
+            #expect(await f.records.count(entity: "Companies") == 2)
+        }
+    }
+
     @Test func splits1200IdsIntoThreeQueries() async throws {
         try await Fixture.with(world: Self.bigWorld()) { f in
             let ids = (1...1_200).map { 1_000_000 + 100_000 + $0 }
