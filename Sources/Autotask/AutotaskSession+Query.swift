@@ -45,6 +45,16 @@ extension AutotaskSession {
         return url
     }
 
+    /// The first page of `query` alone (`MaxRecords` sets a page size, not a limit:
+    /// `query` would follow every next page). One request, e.g. to probe a permission.
+    public func firstPage<Record: Decodable & Sendable>(_ entity: String, _ query: AutotaskQuery, as type: Record.Type = Record.self) async throws -> [Record] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = try encoder.encode(query)
+        let data = try await retryingRead { try await send(.POST, entity: entity, path: "\(entity)/query", body: body) }
+        return try decode(ItemsEnvelope<Record>.self, from: data, entity: entity).items
+    }
+
     /// Records whose `field` is one of `values`, in queries of at most 500 values each
     /// (Autotask's condition limit), combined with `extra` conditions.
     public func query<Record: Decodable & Sendable>(

@@ -41,10 +41,15 @@ public enum TenantCheck {
             items.append(Item(status: .failed, subject: "zone", detail: error.description))
             return items
         }
+        // One page of one record each: the check costs O(mappings ÷ 500) requests, whatever the database holds.
         let probe = AutotaskQuery(filter: [.field("id", .gte, .int(0))], maxRecords: 1)
         for entity in ["Contracts", "Services"] {
             do {
-                if entity == "Contracts" { _ = try await session.contracts(probe) } else { _ = try await session.services(probe) }
+                if entity == "Contracts" {
+                    _ = try await session.firstPage(entity, probe, as: Contract.self)
+                } else {
+                    _ = try await session.firstPage(entity, probe, as: Service.self)
+                }
                 items.append(Item(status: .ok, subject: "permission: \(entity)", detail: "the API user can read \(entity)"))
             } catch let error as AutotaskError {
                 items.append(Item(status: .failed, subject: "permission: \(entity)", detail: error.description))
