@@ -96,6 +96,7 @@ public struct AutotaskSession: Sendable {
         if let envelope = try? JSONDecoder().decode(ErrorsEnvelope.self, from: body) {
             if let errors = envelope.errors { return errors }
             if let message = envelope.message { return [message] }
+            return []  // a JSON object that says nothing, e.g. {"errors": null}
         }
         let text = String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? [] : [text]
