@@ -8,6 +8,21 @@
 -- margin, then re-reads before it posts (ContractServiceWriter).
 ALTER TABLE contract_service_writes ADD COLUMN unanswered_since timestamptz;
 
+-- The MSP's shared budget: Autotask's hourly threshold counts every
+-- integration of the database. Tally reads ThresholdInformation at most
+-- every few minutes per tenant (autotask_thresholds, claimed by read_at so
+-- one worker of the cluster reads it) and defers the tenant's syncs while
+-- the database's own count is past the tenant's share (DatabaseShare).
+ALTER TABLE tenants ADD COLUMN autotask_share_percent integer NOT NULL DEFAULT 80
+    CHECK (autotask_share_percent BETWEEN 1 AND 100);
+
+CREATE TABLE autotask_thresholds (
+    tenant_id bigint PRIMARY KEY REFERENCES tenants ON DELETE CASCADE,
+    read_at   timestamptz NOT NULL,
+    used      integer CHECK (used >= 0),
+    threshold integer CHECK (threshold >= 0)
+);
+
 -- Organizations sharing a contract (SyncTarget.load sums their usage).
 CREATE INDEX organizations_by_contract ON organizations (tenant_id, contract_id) WHERE contract_id IS NOT NULL;
 
@@ -31,6 +46,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WHEN 'contract_expired' THEN 'renew the contract in Autotask (extend its end date), or map the organization to the contract that replaced it'
         WHEN 'contract_out_of_dates' THEN 'today is outside the contract''s dates: extend it in Autotask, or map the organization to the current contract'
         WHEN 'service_not_on_contract' THEN 'add the product''s service to the organization''s contract in Autotask'
+        WHEN 'autotask_busy' THEN 'nothing, if other integrations calm down: the Autotask database''s hourly requests (all integrations) are past the tenant''s share; raise it (tally tenant schedule TENANT --autotask-share N) or find the integration that uses the rest'
         WHEN 'units_unknown' THEN 'no ContractServiceUnits row covers today although the service is on the contract: check the service''s dates on the contract in Autotask, then sync again'
         WHEN 'write_unanswered' THEN 'nothing: an earlier adjustment got no answer from Autotask; the job re-reads the units once that adjustment can no longer land, and writes only what is missing'
         WHEN 'guard_zero' THEN 'check the usage; if going to zero is right, approve it: tally jobs approve'

@@ -45,6 +45,14 @@ struct AdminRoutes: Sendable {
             guard let body: Body = try await Self.decode(request) else { return Self.bad("expected {\"hourlyBudget\": N}") }
             return await state.setBudget(database: db, hourlyBudget: body.hourlyBudget) ? Self.json(["ok": true]) : Self.notFound(db)
         }
+        admin.post("/databases/:db/load") { request, context in
+            struct Body: Decodable { var requests: Int }
+            let db = context.parameters.get("db") ?? ""
+            guard let body: Body = try await Self.decode(request), body.requests >= 0 else {
+                return Self.bad("expected {\"requests\": N}: requests other integrations made just now")
+            }
+            return await state.addLoad(database: db, requests: body.requests) ? Self.json(["ok": true]) : Self.notFound(db)
+        }
         admin.put("/budget-latency") { request, _ in
             struct Body: Decodable { var milliseconds: Int }
             guard let body: Body = try await Self.decode(request) else { return Self.bad("expected {\"milliseconds\": N}") }

@@ -95,6 +95,14 @@ public actor SimState {
         return true
     }
 
+    /// Counts `requests` made now by the database's other integrations against its hourly threshold.
+    public func addLoad(database: String, requests: Int) -> Bool {
+        guard databases[database] != nil, requests >= 0 else { return false }
+        let now = Date()
+        databases[database]?.window.append(contentsOf: repeatElement(now, count: requests))
+        return true
+    }
+
     public func setBudgetLatency(milliseconds: Int) { budgetLatencyMilliseconds = milliseconds }
 
     /// Moves a database to another zone (its users must look the zone up again).

@@ -26,6 +26,11 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "Autotask requests Tally may make per rolling hour, 1–10000 (default 5000).")
         var budget: Int?
 
+        @Option(
+            name: .customLong("autotask-share"),
+            help: "Wait while the Autotask database's hourly requests, other integrations' included, pass this percentage of its threshold, 1–100 (default 80).")
+        var autotaskShare: Int?
+
         @Option(name: .customLong("max-drop"), help: "Hold drops larger than this percentage for approval, 0–100 (default 50; 100: never).")
         var maxDrop: Int?
 
@@ -42,6 +47,7 @@ struct TenantCommand: AsyncParsableCommand {
             settings.schedule = try schedule.map { try Schedule(parsing: $0) }
             settings.concurrencyCap = cap
             settings.hourlyRequestBudget = budget
+            settings.autotaskSharePercent = autotaskShare
             settings.guardMaxDropPercent = maxDrop
             settings.guardAllowZero = allowZero
             settings.usageStalenessHours = stalenessHours
@@ -158,7 +164,7 @@ struct TenantCommand: AsyncParsableCommand {
                 if pause && resume { throw InputError("give --pause or --resume, not both") }
                 settings.paused = pause ? true : (resume ? false : nil)
                 guard settings != TenantSettings() else {
-                    throw InputError("nothing to change: give --schedule, --time-zone, --cap, --budget, --max-drop, --allow-zero, --staleness-hours, --pause or --resume")
+                    throw InputError("nothing to change: give --schedule, --time-zone, --cap, --budget, --autotask-share, --max-drop, --allow-zero, --staleness-hours, --pause or --resume")
                 }
                 let db = try await Commands.connect("tenant schedule")
                 try await TenantStore.update(slug: slug, settings: settings, on: db)

@@ -47,6 +47,7 @@ public struct SyncBatch: Sendable {
         try await services.pool.withConnection { connection in
             try await RequestBudget.check(tenantID: tenantID, budget: tenant.hourlyRequestBudget, planned: 3 * chunks, meter: services.meter, on: connection)
         }
+        try await DatabaseShare.check(tenant: tenant, session: session, services: services)
         let snapshot = try await AutotaskSnapshot.read(contractIDs: contractIDs, on: tenant.today, session: session)
         return SyncBatch(
             tenant: tenant, targets: targets, snapshot: snapshot, session: session, refreshErrors: refreshErrors, unanswered: unanswered)

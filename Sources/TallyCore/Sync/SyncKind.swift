@@ -83,6 +83,9 @@ public struct SyncKind: JobKind {
         case let error as SecretError:
             report.reasonCode = SyncReason.missingSecret.rawValue
             return JobFailure.permanent(error.description)
+        case let error as DatabaseBusy:
+            report.reasonCode = SyncReason.autotaskBusy.rawValue
+            return JobFailure.deferred(until: error.until, error.description)
         case let error as UnansweredWrite:
             report.reasonCode = SyncReason.writeUnanswered.rawValue
             return JobFailure.deferred(until: error.settlesAt, error.description)

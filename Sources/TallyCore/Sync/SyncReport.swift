@@ -60,5 +60,7 @@ public enum SyncReason: String, Sendable, CaseIterable {
     case guardZero = "guard_zero"
     case guardDrop = "guard_drop"
     case budgetExhausted = "budget_exhausted"
+    /// The Autotask database's own hourly count (every integration's) is past the tenant's share.
+    case autotaskBusy = "autotask_busy"
     case missingSecret = "missing_secret"
 }

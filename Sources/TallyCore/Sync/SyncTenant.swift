@@ -12,6 +12,8 @@ public struct SyncTenant: Sendable {
     public var guardMaxDropPercent: Int
     public var guardAllowZero: Bool
     public var hourlyRequestBudget: Int
+    /// Work waits while the Autotask database's own hourly count passes this percentage of its threshold.
+    public var autotaskSharePercent: Int = 80
     public var stalenessLimit: String
     /// The database's clock when this was read: Autotask data read after it is newer.
     public var readAt: Date
@@ -21,7 +23,7 @@ public struct SyncTenant: Sendable {
         let rows = try await connection.query("""
             SELECT slug, autotask_username, autotask_integration_code,
                    to_char((now() AT TIME ZONE time_zone)::date, 'YYYY-MM-DD') AS today,
-                   guard_max_drop_percent::int AS guard_max_drop_percent, guard_allow_zero, hourly_request_budget,
+                   guard_max_drop_percent::int AS guard_max_drop_percent, guard_allow_zero, hourly_request_budget, autotask_share_percent,
                    usage_staleness_limit::text AS staleness, clock_timestamp() AS read_at
             FROM tenants WHERE tenant_id = \(tenantID)
             """, name: "load sync tenant")
@@ -40,8 +42,8 @@ public struct SyncTenant: Sendable {
                 secret: secret),
             today: AutotaskDay(parsing: todayText)!,
             guardMaxDropPercent: try row.decode("guard_max_drop_percent"), guardAllowZero: try row.decode("guard_allow_zero"),
-            hourlyRequestBudget: try row.decode("hourly_request_budget"), stalenessLimit: try row.decode("staleness"),
-            readAt: try row.decode("read_at"))
+            hourlyRequestBudget: try row.decode("hourly_request_budget"), autotaskSharePercent: try row.decode("autotask_share_percent"),
+            stalenessLimit: try row.decode("staleness"), readAt: try row.decode("read_at"))
     }
 }
 

@@ -8,6 +8,8 @@ public struct TenantSettings: Sendable, Equatable {
     public var schedule: Schedule?
     public var concurrencyCap: Int?
     public var hourlyRequestBudget: Int?
+    /// Tally waits while the Autotask database's own hourly count (every integration's) is past this share of its threshold.
+    public var autotaskSharePercent: Int?
     public var guardMaxDropPercent: Int?
     public var guardAllowZero: Bool?
     public var usageStalenessHours: Int?
@@ -20,6 +22,7 @@ public struct TenantSettings: Sendable, Equatable {
         if let name, name.trimmingCharacters(in: .whitespaces).isEmpty { throw InputError("the tenant's name must not be empty") }
         try Self.check(concurrencyCap, 1...64, "the concurrency cap (--cap)")
         try Self.check(hourlyRequestBudget, 1...10_000, "the hourly request budget (--budget)")
+        try Self.check(autotaskSharePercent, 1...100, "the share of the Autotask database's hourly threshold Tally works under, in percent (--autotask-share)")
         try Self.check(guardMaxDropPercent, 0...100, "the guard's largest drop in percent (--max-drop; 100 turns it off)")
         try Self.check(usageStalenessHours, 1...8760, "the usage staleness limit in hours (--staleness-hours)")
     }

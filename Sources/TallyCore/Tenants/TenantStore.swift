@@ -24,11 +24,11 @@ public enum TenantStore {
             let schedule = settings.schedule ?? .daily(hour: 2, minute: 0)
             let id: Int64 = try await tx.query("""
                 INSERT INTO tenants (slug, name, autotask_username, autotask_integration_code, time_zone, schedule_kind,
-                                     schedule_day, schedule_time, concurrency_cap, hourly_request_budget,
+                                     schedule_day, schedule_time, concurrency_cap, hourly_request_budget, autotask_share_percent,
                                      guard_max_drop_percent, guard_allow_zero, usage_staleness_limit, paused)
                 VALUES (\(slug), \(settings.name ?? slug), \(credentials.userName), \(credentials.integrationCode),
                         \(settings.timeZone ?? "UTC"), \(schedule.kind), \(schedule.day), \(schedule.time)::time,
-                        \(settings.concurrencyCap ?? 3), \(settings.hourlyRequestBudget ?? 5000),
+                        \(settings.concurrencyCap ?? 3), \(settings.hourlyRequestBudget ?? 5000), \(settings.autotaskSharePercent ?? 80),
                         \(settings.guardMaxDropPercent ?? 50), \(settings.guardAllowZero ?? false),
                         make_interval(hours => \(settings.usageStalenessHours ?? 48)), \(settings.paused ?? false))
                 RETURNING tenant_id
@@ -52,6 +52,7 @@ public enum TenantStore {
                 schedule_time = coalesce(\(schedule?.time)::time, schedule_time),
                 concurrency_cap = coalesce(\(settings.concurrencyCap), concurrency_cap),
                 hourly_request_budget = coalesce(\(settings.hourlyRequestBudget), hourly_request_budget),
+                autotask_share_percent = coalesce(\(settings.autotaskSharePercent), autotask_share_percent),
                 guard_max_drop_percent = coalesce(\(settings.guardMaxDropPercent)::smallint, guard_max_drop_percent),
                 guard_allow_zero = coalesce(\(settings.guardAllowZero), guard_allow_zero),
                 usage_staleness_limit = coalesce(make_interval(hours => \(settings.usageStalenessHours)), usage_staleness_limit),
