@@ -43,7 +43,8 @@ final class ChaosCluster {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let cluster = ChaosCluster(
             database: database, db: db, simulator: simulator, tenantIDs: tenantIDs,
-            environment: ["TALLY_SECRET_KEY": keyText, "TALLY_AUTOTASK_URL": simulator.lookupURL],
+            // A 5 s Autotask timeout: an unanswered write settles in 10 s (60 s and 2 minutes by default).
+            environment: ["TALLY_SECRET_KEY": keyText, "TALLY_AUTOTASK_URL": simulator.lookupURL, "TALLY_AUTOTASK_TIMEOUT_SECONDS": "5"],
             workerArguments: workerArguments, log: try FileHandle(forWritingTo: URL(fileURLWithPath: logPath)), logPath: logPath)
         cluster.needed = try await AdjustmentAudit.neededChanges(tenantIDs: tenantIDs, simulator: simulator.state, on: db)
         cluster.workerProgram = workerProgram
