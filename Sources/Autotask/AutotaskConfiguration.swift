@@ -23,6 +23,22 @@ public struct AutotaskConfiguration: Sendable {
 
     public static let defaultZoneLookupURL = URL(string: "https://webservices.autotask.net/ATServicesRest/")!
 
+    /// Whether the API user's credentials may go to `url`, a zone the lookup answered:
+    /// an https host under autotask.net, or the lookup host itself when the operator
+    /// named one that is not Autotask's (the simulator). Anything else, whatever the
+    /// lookup (or a spoofed one) says, receives nothing.
+    public func mayReceiveCredentials(_ url: URL) -> Bool {
+        if url.scheme?.lowercased() == "https", Self.isAutotaskHost(url) { return true }
+        guard !Self.isAutotaskHost(zoneLookupURL) else { return false }
+        return url.scheme?.lowercased() == zoneLookupURL.scheme?.lowercased()
+            && url.host?.lowercased() == zoneLookupURL.host?.lowercased() && url.port == zoneLookupURL.port
+    }
+
+    static func isAutotaskHost(_ url: URL) -> Bool {
+        guard let host = url.host?.lowercased() else { return false }
+        return host == "autotask.net" || host.hasSuffix(".autotask.net")
+    }
+
     public init(
         zoneLookupURL: URL = AutotaskConfiguration.defaultZoneLookupURL,
         connectTimeout: Duration = .seconds(10),

@@ -42,6 +42,12 @@ public struct AutotaskSession: Sendable {
         guard let base = ZoneURL.versionedBase(from: info.url) else {
             throw AutotaskError(reason: .invalidResponse, message: "Autotask answered a zone URL that is not a URL.", request: call.summary)
         }
+        guard client.configuration.mayReceiveCredentials(base) else {
+            throw AutotaskError(
+                reason: .invalidResponse,
+                message: "the zone lookup answered \(base.scheme ?? "?")://\(base.host ?? "?") for API user \(credentials.userName), which is neither an https host under autotask.net nor the lookup host Tally was told to use: Tally sent no credentials there; check TALLY_AUTOTASK_URL (or --autotask-url) and the network path to Autotask",
+                request: call.summary)
+        }
         return base
     }
 

@@ -123,7 +123,7 @@ extension SimState {
         struct Zone: Encodable { var zoneName: String; var url: String; var webUrl: String; var ci: Int }
         return .json(Zone(
             zoneName: "Simulated zone \(database.spec.zone)",
-            url: "http://\(host)/ws\(database.spec.zone)/ATServicesRest/",
+            url: database.spec.zoneAnswer ?? "http://\(host)/ws\(database.spec.zone)/ATServicesRest/",
             webUrl: "http://\(host)/ww\(database.spec.zone)/",
             ci: database.spec.ci ?? 0))
     }

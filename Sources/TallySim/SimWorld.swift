@@ -27,11 +27,13 @@ public struct SimDatabase: Sendable, Codable {
     public var adjustments: [SimAdjustment]?
     /// How ContractServiceUnits rows end on the wire (`nextStart` when absent).
     public var unitRowEnds: SimUnitRowEnds?
+    /// The zone URL `zoneInformation` answers instead of the simulator's own (a spoofed lookup).
+    public var zoneAnswer: String?
 
     public init(
         name: String, zone: Int, ci: Int? = nil, hourlyBudget: Int? = nil, users: [SimUser], companies: [SimCompany] = [],
         services: [SimService] = [], contracts: [SimContract] = [], contractServices: [SimContractService] = [],
-        adjustments: [SimAdjustment]? = nil, unitRowEnds: SimUnitRowEnds? = nil
+        adjustments: [SimAdjustment]? = nil, unitRowEnds: SimUnitRowEnds? = nil, zoneAnswer: String? = nil
     ) {
         self.name = name
         self.zone = zone
@@ -44,6 +46,7 @@ public struct SimDatabase: Sendable, Codable {
         self.contractServices = contractServices
         self.adjustments = adjustments
         self.unitRowEnds = unitRowEnds
+        self.zoneAnswer = zoneAnswer
     }
 }
 
@@ -174,6 +177,7 @@ extension SimDatabase {
             contracts: try c.decodeIfPresent([SimContract].self, forKey: .contracts) ?? [],
             contractServices: try c.decodeIfPresent([SimContractService].self, forKey: .contractServices) ?? [],
             adjustments: try c.decodeIfPresent([SimAdjustment].self, forKey: .adjustments),
-            unitRowEnds: try c.decodeIfPresent(SimUnitRowEnds.self, forKey: .unitRowEnds))
+            unitRowEnds: try c.decodeIfPresent(SimUnitRowEnds.self, forKey: .unitRowEnds),
+            zoneAnswer: try c.decodeIfPresent(String.self, forKey: .zoneAnswer))
     }
 }

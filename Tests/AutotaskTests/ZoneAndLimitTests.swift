@@ -19,6 +19,36 @@ struct ZoneAndLimitTests {
         }
     }
 
+    /// A zone answer (real or spoofed) pointing anywhere but an https host under
+    /// autotask.net or the operator's own lookup host receives no credentials (issue 18).
+    @Test(arguments: [
+        "http://collector.example.net/ATServicesRest/", "https://webservices5.autotask.net.example.com/ATServicesRest/",
+        "http://webservices5.autotask.net/ATServicesRest/", "ftp://127.0.0.1/ATServicesRest/",
+    ])
+    func aZoneAnswerPointingElsewhereGetsNoCredentials(_ answer: String) async throws {
+        var world = Fixture.world()
+        world.databases[0].zoneAnswer = answer
+        try await Fixture.with(world: world) { f in
+            let error = await Fixture.autotaskError { _ = try await f.client.session(Fixture.full).companies() }
+            #expect(error?.reason == .invalidResponse)
+            #expect(error?.message.contains("Tally sent no credentials there") == true, "\(String(describing: error))")
+            #expect(await f.records.records.map(\.entity) == ["zoneInformation"], "nothing was sent after the lookup")
+        }
+    }
+
+    @Test func credentialsGoToAutotaskHostsOrTheOperatorsOwnLookupHost() {
+        let autotask = AutotaskConfiguration()
+        #expect(autotask.mayReceiveCredentials(URL(string: "https://webservices5.autotask.net/ATServicesRest/V1.0/")!))
+        #expect(!autotask.mayReceiveCredentials(URL(string: "http://webservices5.autotask.net/ATServicesRest/V1.0/")!))
+        #expect(!autotask.mayReceiveCredentials(URL(string: "https://autotask.net.evil.example/ATServicesRest/V1.0/")!))
+        #expect(!autotask.mayReceiveCredentials(URL(string: "https://evilautotask.net/ATServicesRest/V1.0/")!))
+        let simulator = AutotaskConfiguration(zoneLookupURL: URL(string: "http://127.0.0.1:8080/ATServicesRest/")!)
+        #expect(simulator.mayReceiveCredentials(URL(string: "http://127.0.0.1:8080/ws2/ATServicesRest/V1.0/")!))
+        #expect(!simulator.mayReceiveCredentials(URL(string: "http://127.0.0.1:9090/ws2/ATServicesRest/V1.0/")!))
+        #expect(!simulator.mayReceiveCredentials(URL(string: "http://localhost:8080/ws2/ATServicesRest/V1.0/")!))
+        #expect(simulator.mayReceiveCredentials(URL(string: "https://webservices2.autotask.net/ATServicesRest/V1.0/")!))
+    }
+
     @Test func tenConcurrentCallersStayWithinThree() async throws {
         try await Fixture.with { f in
             await f.state.setFaults(try FaultSpec(parsing: "latency=200"))

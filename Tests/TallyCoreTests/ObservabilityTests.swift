@@ -86,7 +86,10 @@ struct ObservabilityTests {
             #expect(try await endpoint.get("healthz").status == 200)
             let readiness = try await endpoint.get("readyz")
             #expect(readiness.status == 503)
-            #expect(readiness.body.contains("database not reachable"), "\(readiness.body)")
+            #expect(readiness.body.contains("database unreachable"), "\(readiness.body)")
+            // Nothing of the DSN: not its host, port or user (issue 18).
+            #expect(!readiness.body.contains("127.0.0.1") && !readiness.body.contains("tally@") && !readiness.body.contains(":1"),
+                    "\(readiness.body)")
         }
     }
 

@@ -29,7 +29,8 @@ public final class DatabaseHealth: Service, Sendable {
     /// Ready when the last check succeeded and is recent (three intervals).
     public var readiness: (ready: Bool, reason: String) {
         let status = state.withLockedValue { $0 }
-        if let problem = status.problem { return (false, "database not reachable: \(problem)") }
+        // The probe is often public: it names no host, user or DSN (the process log has the error).
+        if status.problem != nil { return (false, "database unreachable (the process log says why)") }
         guard let checkedAt = status.checkedAt, ContinuousClock.now - checkedAt < interval * 3 else {
             return (false, "the last database check is too old; the check may be hanging")
         }
