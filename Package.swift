@@ -188,7 +188,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "UnitTests", dependencies: ["TallyCore", "Autotask"], swiftSettings: swiftSettings),
+        .testTarget(name: "UnitTests", dependencies: ["TallyCore", "Autotask", "Huntress"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CLITests",
             dependencies: ["TallyCore", "Postgres", "TestSupport", "TallySim", "Huntress"],

@@ -76,13 +76,25 @@ public enum HTTPExchange {
     /// `Retry-After` as seconds or as an HTTP date; nil when absent or unreadable.
     public static func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
         guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value), seconds.isFinite, seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = Double(value) {
+            guard !seconds.isNaN, seconds >= 0 else { return nil }
+            return clamped(seconds)
+        }
         let format = DateFormatter()
         format.locale = Locale(identifier: "en_US_POSIX")
         format.timeZone = TimeZone(identifier: "GMT")
         format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = format.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+        return clamped(date.timeIntervalSince(now))
+    }
+
+    /// The longest wait a `Retry-After` may ask for: an hour (Autotask's hourly window).
+    public static let longestRetryAfter: Double = 3_600
+
+    /// A wait from 0 to `longestRetryAfter` seconds: `inf`, `1e300` or a date a year away
+    /// becomes an hour, never an overflow trap or a job parked for a year.
+    static func clamped(_ seconds: Double) -> Duration {
+        .milliseconds(Int64((min(max(seconds, 0), longestRetryAfter) * 1000).rounded()))
     }
 
     /// Where a JSON answer did not decode, for an error text (no values from the answer).

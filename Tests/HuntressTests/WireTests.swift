@@ -63,6 +63,9 @@ struct WireTests {
         #expect(StatusClassifier.clampedRetryAfter("3600") == .seconds(60))
         #expect(StatusClassifier.clampedRetryAfter(nil) == .seconds(60))
         #expect(StatusClassifier.clampedRetryAfter("soon") == .seconds(60))
+        // Once a trap (Int64 overflow), now an hour clamped to a minute.
+        #expect(StatusClassifier.clampedRetryAfter("1e300") == .seconds(60))
+        #expect(StatusClassifier.clampedRetryAfter("inf") == .seconds(60))
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         #expect(StatusClassifier.clampedRetryAfter("Tue, 14 Nov 2023 22:13:40 GMT", now: now) == .seconds(20))
     }

@@ -205,6 +205,17 @@ struct ErrorClassifierTests {
         #expect(AutotaskSession.retryAfter([:], now: now) == nil)
     }
 
+    /// Hostile or broken `Retry-After` values are clamped to an hour, never an overflow trap (issue 18).
+    @Test func retryAfterIsClampedToAnHourWhateverTheHeaderSays() {
+        let now = Date(timeIntervalSince1970: 1_792_567_700)
+        for value in ["1e300", "inf", "+Infinity", "99999999999999999999", "31536000"] {
+            #expect(AutotaskSession.retryAfter(["Retry-After": value], now: now) == .seconds(3600), "\(value)")
+        }
+        #expect(AutotaskSession.retryAfter(["Retry-After": "Thu, 21 Oct 2027 07:28:20 GMT"], now: now) == .seconds(3600))
+        #expect(AutotaskSession.retryAfter(["Retry-After": "nan"], now: now) == nil)
+        #expect(AutotaskSession.retryAfter(["Retry-After": "-1e300"], now: now) == nil)
+    }
+
     @Test func requestSummariesShowAtMostTenIDs() {
         let many = AutotaskError.RequestSummary(method: "POST", entity: "Contracts", ids: Array(1...12))
         #expect(many.description == "POST Contracts ids [1,2,3,4,5,6,7,8,9,10, … 12 in all]")

@@ -195,6 +195,16 @@ struct SyncPlannerTests {
         #expect(fromNothing.report.unitsBefore == 0)
     }
 
+    /// Units Autotask answers that are no count (negative, past 2³¹) fail clearly, never trap or post (issue 18).
+    @Test func unitsOutsideACountFailInsteadOfBeingAdjusted() {
+        for units in [-1, Int(Int32.max) + 1, Int.max, Int.min] {
+            let plan = Self.plan(Self.target(usage: 4), Self.snapshot(units: units))
+            #expect(plan.decision.reason == .unitsUnknown, "\(units)")
+            #expect(plan.change == 0)
+            #expect(plan.decision.message?.contains("not a count Tally can bill") == true)
+        }
+    }
+
     @Test func aServiceWithNoUnitRowForTodayIsUnknownNeverZero() {
         let plan = Self.plan(Self.target(usage: 4), Self.snapshot(units: nil))
         #expect(plan.decision.reason == .unitsUnknown)

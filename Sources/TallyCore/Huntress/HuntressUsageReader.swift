@@ -44,7 +44,7 @@ struct HuntressUsageReader {
             for product in products {
                 let listed = Self.listCount(product.listField, of: organization)
                 if listCounts || product.listIsBillable || listed == 0 {
-                    if let listed { usage.append(row(organization, product, listed, listedAt)) }
+                    if let listed { usage.append(try row(organization, product, listed, listedAt)) }
                     continue
                 }
                 guard let countName = product.detailCount, mapped.contains(Int64(organization.id)) else { continue }
@@ -54,15 +54,23 @@ struct HuntressUsageReader {
                     detailReads += 1
                 }
                 if let units = Self.detailCount(countName, in: detail?.usage), let at = detail?.at {
-                    usage.append(row(organization, product, units, at))
+                    usage.append(try row(organization, product, units, at))
                 }
             }
         }
         return Reading(organizations: organizations, usage: usage, detailReads: detailReads)
     }
 
-    private func row(_ organization: HuntressOrganization, _ product: Product, _ units: Int, _ at: Date) -> UsageRow {
-        UsageRow(organizationID: Int64(organization.id), organizationName: nil, product: product.name, units: units, observedAt: at)
+    private func row(_ organization: HuntressOrganization, _ product: Product, _ units: Int, _ at: Date) throws -> UsageRow {
+        try Self.checkCount(units, organization: organization, product: product.name)
+        return UsageRow(organizationID: Int64(organization.id), organizationName: nil, product: product.name, units: units, observedAt: at)
+    }
+
+    /// A count Huntress answered must be one Tally can bill: 0 to 2³¹ − 1 (never an overflow, never a negative target).
+    static func checkCount(_ units: Int, organization: HuntressOrganization, product: String) throws {
+        guard !(0...Int(Int32.max)).contains(units) else { return }
+        throw HuntressCountError(
+            description: "Huntress answered \(units) \(product) units for organization “\(organization.name ?? "unnamed")” (\(organization.id)), which is not a count Tally can bill (0 to \(Int32.max)): the refresh stopped and wrote nothing; report it to Huntress")
     }
 
     static func listCount(_ field: String, of organization: HuntressOrganization) -> Int? {
@@ -80,4 +88,9 @@ struct HuntressUsageReader {
         default: nil
         }
     }
+}
+
+/// A count from Huntress that is not a billable number of units.
+struct HuntressCountError: Error, CustomStringConvertible {
+    var description: String
 }

@@ -60,6 +60,9 @@ public struct UsageRefreshKind: JobKind {
             let message = error.description.replacingOccurrences(of: "TENANT", with: setup.slug)
             throw try await failing(
                 context, error.isTransient ? JobFailure.transient(message, retryAfter: error.retryAfter) : JobFailure.permanent(message))
+        } catch let error as HuntressCountError {
+            report(Report(reasonCode: "huntress_invalid_count"), in: context)
+            throw try await failing(context, JobFailure.permanent(error.description))
         }
         try context.checkpoint()
         let counts = try await pool.withConnection { connection in
