@@ -23,6 +23,26 @@ CREATE TABLE autotask_thresholds (
     threshold integer CHECK (threshold >= 0)
 );
 
+-- Time zones are IANA region names (Area/Location) or UTC: abbreviations
+-- and POSIX offsets (EST, UTC+5, PST8PDT), which PostgreSQL also accepts,
+-- name no region and follow no region's daylight saving (issue 18). Tenants
+-- that already have one keep it (the CHECK is not re-validated).
+CREATE OR REPLACE FUNCTION tally_is_time_zone(zone text) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF zone = 'UTC' THEN
+        RETURN true;
+    END IF;
+    IF zone IS NULL OR zone !~ '^[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+$' THEN
+        RETURN false;
+    END IF;
+    PERFORM now() AT TIME ZONE zone;
+    RETURN true;
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN false;
+END
+$$;
+
 -- Organizations sharing a contract (SyncTarget.load sums their usage).
 CREATE INDEX organizations_by_contract ON organizations (tenant_id, contract_id) WHERE contract_id IS NOT NULL;
 

@@ -41,6 +41,10 @@ struct CLIRefusalTests {
                 Case(arguments: add + ["--schedule", "monthly 0 02:00"], input: "s", says: "must be 1 to 31"),
                 Case(arguments: add + ["--schedule", "monthly 32 02:00"], input: "s", says: "must be 1 to 31"),
                 Case(arguments: add + ["--time-zone", "Mars/Olympus"], input: "s", says: "Mars/Olympus is not an IANA time zone"),
+                // Abbreviations and offsets are not places: their clocks do not follow a region's DST (issue 18).
+                Case(arguments: add + ["--time-zone", "EST"], input: "s", says: "EST is not an IANA time zone"),
+                Case(arguments: add + ["--time-zone", "UTC+5"], input: "s", says: "UTC+5 is not an IANA time zone"),
+                Case(arguments: ["tenant", "schedule", "msp-1", "--time-zone", "PST8PDT"], says: "PST8PDT is not an IANA time zone"),
                 Case(arguments: add, input: "s", environment: ["TALLY_SECRET_KEY": ""], says: "no secret key"),
                 Case(arguments: ["usage", "set", "msp-1", "1", "edr", "--", "-5"], says: "not a whole number of units"),
                 Case(arguments: ["usage", "set", "msp-1", "1", "edr", "many"], says: "not a whole number of units"),

@@ -55,6 +55,8 @@ struct SchemaTests {
         .init(label: "unknown schedule", sql: "UPDATE tenants SET schedule_kind = 'hourly' WHERE tenant_id = 1", sqlState: "23514"),
         .init(label: "unknown time zone", sql: "UPDATE tenants SET time_zone = 'Mars/Olympus' WHERE tenant_id = 1", sqlState: "23514"),
         .init(label: "offset instead of a zone name", sql: "UPDATE tenants SET time_zone = '+05:00' WHERE tenant_id = 1", sqlState: "23514"),
+        .init(label: "abbreviation instead of a zone name", sql: "UPDATE tenants SET time_zone = 'EST' WHERE tenant_id = 1", sqlState: "23514"),
+        .init(label: "POSIX zone instead of a region", sql: "UPDATE tenants SET time_zone = 'UTC+5' WHERE tenant_id = 1", sqlState: "23514"),
         .init(label: "concurrency cap 0", sql: "UPDATE tenants SET concurrency_cap = 0 WHERE tenant_id = 1", sqlState: "23514"),
         .init(label: "budget above Autotask's", sql: "UPDATE tenants SET hourly_request_budget = 10001 WHERE tenant_id = 1", sqlState: "23514"),
         .init(label: "guard above 100 %", sql: "UPDATE tenants SET guard_max_drop_percent = 101 WHERE tenant_id = 1", sqlState: "23514"),
