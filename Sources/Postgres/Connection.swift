@@ -106,6 +106,12 @@ public final class Connection: @unchecked Sendable {
     @discardableResult
     public func query(_ sql: SQL, name: String? = nil, prepared: Bool = false) async throws -> Rows {
         let statement = name ?? Self.shortName(sql.text)
+        // libpq takes parameters as C strings: a NUL byte would silently cut the value there.
+        if let index = sql.parameters.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(
+                .misuse, "parameter \(index + 1) holds a NUL byte, which PostgreSQL text cannot store: remove it from the input",
+                statement: statement)
+        }
         return try await onThreadCancellably { connection, operation in
             guard prepared else {
                 return try connection.blockingRun(statement: statement, operation: operation) { pgconn in

@@ -29,6 +29,20 @@ struct ErrorAndTransactionTests {
         }
     }
 
+    /// A NUL byte would cut a C-string parameter short: refused, not stored cut (issue 18).
+    @Test func aParameterWithANulByteIsRefusedNotCut() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Connection.connect(configuration)
+            try await connection.execute("CREATE TABLE names (name text)")
+            let error = try await #require(throws: PostgresError.self) {
+                try await connection.execute("INSERT INTO names VALUES (\("Acme\u{0}; DROP"))", name: "insert name")
+            }
+            #expect(error.kind == .misuse && error.description.contains("parameter 1 holds a NUL byte"), "\(error)")
+            #expect(try await connection.query("SELECT count(*)::int AS n FROM names")[0].decode("n", as: Int.self) == 0)
+            try await connection.execute("INSERT INTO names VALUES (\("Acme"))")
+        }
+    }
+
     @Test func syntaxErrorHasItsSQLState() async throws {
         try await TestDatabase.withFresh { configuration in
             let connection = try await Connection.connect(configuration)
