@@ -20,6 +20,27 @@ extension Fixtures {
 
 @Suite("Queued job counts: kept exact by every way jobs change", .serialized)
 struct QueuedJobCountsTests {
+    /// The queue gauge every worker and scheduler samples every 5 s reads the maintained
+    /// counts, not the queued jobs themselves (issue 18), and agrees with them.
+    @Test func theQueueDepthGaugeReadsTheMaintainedCounts() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenants = try await Fixtures.addTenants(caps: [1, 1], on: db)
+            for tenant in tenants {
+                try await db.execute("""
+                    INSERT INTO jobs (tenant_id, kind, unique_key, run_at) SELECT \(tenant), 'noop', 'g-' || n, now() + n * interval '1 minute'
+                    FROM generate_series(1, 40) AS n
+                    """)
+            }
+            try await db.execute("DELETE FROM jobs WHERE unique_key IN ('g-1', 'g-2')")
+            let depth = try await QueueDepth.sample(on: db)
+            #expect(depth["queued"] == 76 && depth["held"] == 0 && depth["running"] == 0, "\(depth)")
+            let plan = try await db.query(SQL("EXPLAIN (COSTS OFF) " + QueueDepth.statement, parameters: []))
+                .map { try $0.decode("QUERY PLAN", as: String.self) }.joined(separator: "\n")
+            #expect(plan.contains("queued_job_counts"), "\(plan)")
+            #expect(!plan.contains("state = 'queued'") && !plan.contains("jobs_queued"), "\(plan)")
+        }
+    }
+
     @Test func countsFollowInsertsClaimsFinishesRequeuesDeferralsDeletesAndTruncates() async throws {
         try await Fixtures.withMigratedDatabase { _, db in
             let tenants = try await Fixtures.addTenants(caps: [1, 1, 1], on: db)
