@@ -245,7 +245,7 @@ public final class Connection: @unchecked Sendable {
         }
         return PostgresError(
             .server, field("M") ?? "the server reported an error",
-            sqlState: field("C"), detail: field("D"), hint: field("H"), statement: statement,
+            sqlState: field("C"), hint: field("H"), statement: statement,
             constraint: field("n"))
     }
 

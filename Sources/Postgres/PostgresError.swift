@@ -1,8 +1,9 @@
 /// An error from the database layer.
 ///
 /// `description` is safe to show to a person and to log: it never contains
-/// statement parameters, connection secrets or row values (the server's
-/// DETAIL, e.g. "Failing row contains …", is kept in `detail` only). SQLSTATE
+/// statement parameters, connection secrets or row values. The server's
+/// DETAIL ("Failing row contains …", "Key (k)=(…) already exists") is not
+/// kept, and a data exception's quoted value is withheld. SQLSTATE
 /// is kept as a field rather than an enum; the helpers below name the few
 /// states callers branch on.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
@@ -22,7 +23,6 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     public var message: String
     public var sqlState: String?
-    public var detail: String?
     public var hint: String?
     /// The name of the statement that failed (never its parameters).
     public var statement: String?
@@ -30,13 +30,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var constraint: String?
 
     public init(
-        _ kind: Kind, _ message: String, sqlState: String? = nil, detail: String? = nil,
+        _ kind: Kind, _ message: String, sqlState: String? = nil,
         hint: String? = nil, statement: String? = nil, constraint: String? = nil
     ) {
         self.kind = kind
-        self.message = message
+        self.message = sqlState?.hasPrefix("22") == true ? Self.withholdingValue(message) : message
         self.sqlState = sqlState
-        self.detail = detail
         self.hint = hint
         self.statement = statement
         self.constraint = constraint
@@ -48,6 +47,16 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         if let statement { text += " in statement \"\(statement)\"" }
         if let hint, !hint.isEmpty { text += " — \(hint)" }
         return text
+    }
+
+    /// A data exception (SQLSTATE class 22) quotes the value it refused, e.g.
+    /// `invalid input syntax for type integer: "…"`: everything between the
+    /// first and the last double quote is withheld.
+    static func withholdingValue(_ message: String) -> String {
+        guard let first = message.firstIndex(of: "\""), let last = message.lastIndex(of: "\""), first < last else {
+            return message
+        }
+        return message[..<first] + "(value not shown)" + message[message.index(after: last)...]
     }
 
     public var isUniqueViolation: Bool { sqlState == "23505" }

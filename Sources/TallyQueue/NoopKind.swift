@@ -19,6 +19,8 @@ public struct NoopKind: JobKind {
         public var retryAfterMilliseconds: Int?
         /// Insert a row in `noop_runs` when it starts and stamp it when it ends.
         public var record: Bool?
+        /// The failure's text instead of noop's own (as a foreign service's answer would be).
+        public var failText: String?
 
         public init(sleepMilliseconds: Int? = nil, fail: String? = nil, succeedOnAttempt: Int? = nil,
                     retryAfterMilliseconds: Int? = nil, record: Bool? = nil) {
@@ -31,7 +33,7 @@ public struct NoopKind: JobKind {
 
         enum CodingKeys: String, CodingKey {
             case sleepMilliseconds = "sleep_ms", fail, succeedOnAttempt = "succeed_on_attempt"
-            case retryAfterMilliseconds = "retry_after_ms", record
+            case retryAfterMilliseconds = "retry_after_ms", record, failText = "fail_text"
         }
     }
 
@@ -69,9 +71,9 @@ public struct NoopKind: JobKind {
         }
         switch arguments.fail {
         case "permanent":
-            throw JobFailure.permanent("noop was asked to fail permanently")
+            throw JobFailure.permanent(arguments.failText ?? "noop was asked to fail permanently")
         case "transient":
-            throw JobFailure.transient("noop was asked to fail transiently", retryAfter: retryAfter)
+            throw JobFailure.transient(arguments.failText ?? "noop was asked to fail transiently", retryAfter: retryAfter)
         default:
             return .succeeded
         }

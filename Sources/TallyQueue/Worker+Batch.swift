@@ -85,20 +85,21 @@ extension Worker {
             if deadlinePassed { return .handedBack }
         }
         let failure = error as? JobFailure ?? .transient(String(describing: error))
+        let message = ForeignText.bounded(failure.message)
         switch failure.disposition {
         case .permanent:
-            logger.info("job failed", metadata: ["reason": "\(failure.message)"])
-            return .finished(.failed, message: failure.message)
+            logger.info("job failed", metadata: ["reason": "\(message)"])
+            return .finished(.failed, message: message)
         case .deferred(let until):
-            return .deferred(until: until, reason: failure.message)
+            return .deferred(until: until, reason: message)
         case .transient(let retryAfter):
             guard job.attempts < job.maxAttempts else {
-                logger.info("job failed after its last attempt", metadata: ["reason": "\(failure.message)"])
-                return .finished(.failed, message: "\(failure.message) (gave up after \(job.attempts) attempts)")
+                logger.info("job failed after its last attempt", metadata: ["reason": "\(message)"])
+                return .finished(.failed, message: "\(message) (gave up after \(job.attempts) attempts)")
             }
             let delay = configuration.retryPolicy.delay(afterAttempt: job.attempts, retryAfter: retryAfter)
-            logger.debug("job will retry", metadata: ["reason": "\(failure.message)", "after": "\(delay)"])
-            return .retry(after: delay, error: failure.message)
+            logger.debug("job will retry", metadata: ["reason": "\(message)", "after": "\(delay)"])
+            return .retry(after: delay, error: message)
         }
     }
 

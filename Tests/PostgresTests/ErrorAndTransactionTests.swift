@@ -17,7 +17,8 @@ struct ErrorAndTransactionTests {
             #expect(error.isUniqueViolation)
             #expect(error.statement == "insert key")
             #expect(error.message.contains("duplicate key"))
-            #expect(error.detail?.isEmpty == false)
+            // The server's DETAIL ("Key (k)=(secret-value) already exists") is not kept.
+            #expect(!"\(error)".contains("secret-value") && !"\(String(reflecting: error))".contains("secret-value"))
             #expect(error.constraint == "t_pkey")
             // Unnamed, a statement is known by its text, whose parameters are placeholders.
             let unnamed = try await #require(throws: PostgresError.self) {
@@ -26,6 +27,21 @@ struct ErrorAndTransactionTests {
             #expect(unnamed.statement == "INSERT INTO t VALUES ($1)")
             // The connection is usable after an error.
             #expect(try await connection.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+        }
+    }
+
+    /// A data exception quotes the value it could not take: the value is not kept (issue 18).
+    @Test func aDataExceptionKeepsItsMessageButNotTheValue() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Connection.connect(configuration)
+            for (text, type) in [("card 4111-1111", "int"), ("99999999999999", "int"), ("not-a-uuid", "uuid")] {
+                let error = try await #require(throws: PostgresError.self) {
+                    try await connection.query("SELECT \(text)::\(unescaped: type) AS v", name: "read value")
+                }
+                #expect(error.sqlState?.hasPrefix("22") == true, "\(error)")
+                #expect(!String(reflecting: error).contains(text), "\(String(reflecting: error))")
+                #expect(error.description.contains("(value not shown)") && error.description.contains("type"), "\(error)")
+            }
         }
     }
 

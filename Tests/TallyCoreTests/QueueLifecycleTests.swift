@@ -50,6 +50,30 @@ struct QueueLifecycleTests {
         }
     }
 
+    /// A foreign service's answer (Autotask's, Huntress's) is stored and logged
+    /// bounded and without control characters: no terminal escapes in a table,
+    /// no megabyte in `last_error` (issue 18).
+    @Test func aFailuresTextIsStoredAndLoggedBoundedAndWithoutControlCharacters() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenant = try await Fixtures.addTenants(caps: [3], on: db)[0]
+            let answer = "\u{1B}[2J\u{1B}]0;owned\u{07}Autotask said:\r\nline two\u{7F}\u{9B}" + String(repeating: "x", count: 20_000)
+            var arguments = NoopKind.Arguments(fail: "permanent")
+            arguments.failText = answer
+            _ = try await JobQueue.enqueue(
+                try NewJob.of(NoopKind.self, tenantID: tenant, uniqueKey: "foreign", arguments: arguments), on: db)
+            let worker = try WorkerProcess(configuration, arguments: ["--poll-seconds", "0.2"])
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE state = 'failed'", toBe: 1, on: db, timeout: .seconds(30)), "\(worker.log)")
+            let stored = try #require(try await state("foreign", on: db).error)
+            #expect(stored.hasPrefix("[2J ]0;owned Autotask said: line two xxx"), "\(stored.prefix(80))")
+            #expect(!stored.unicodeScalars.contains { $0.properties.generalCategory == .control }, "\(stored.prefix(80))")
+            #expect(stored.count <= 2_100 && stored.contains(/… \(18,\d{3} more characters not kept\)$/), "\(stored.suffix(80))")
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+            #expect(!worker.log.contains("\u{1B}") && !worker.log.contains(String(repeating: "x", count: 3_000)))
+        }
+    }
+
     @Test func cancelStopsAQueuedJobAtOnceAndARunningOneAtItsNextCheckpoint() async throws {
         try await Fixtures.withMigratedDatabase { configuration, db in
             let tenant = try await Fixtures.addTenants(caps: [3], on: db)[0]

@@ -1,0 +1,43 @@
+/// Text from outside Tally (an Autotask or Huntress answer, a handler's error)
+/// made safe to store in `last_error`, log and print in a table: every run of
+/// control characters (terminal escapes, NUL, line breaks) becomes one space,
+/// and past `limit` characters the rest is counted, not kept.
+public enum ForeignText {
+    public static let limit = 2_000
+
+    public static func bounded(_ text: String, limit: Int = ForeignText.limit) -> String {
+        var clean = String.UnicodeScalarView()
+        var inControlRun = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                if !inControlRun && !clean.isEmpty { clean.append(" ") }
+                inControlRun = true
+            } else {
+                clean.append(scalar)
+                inControlRun = false
+            }
+        }
+        let cleaned = String(clean).trimmingSpaces()
+        guard cleaned.count > limit else { return cleaned }
+        let dropped = cleaned.count - limit
+        return String(cleaned.prefix(limit)) + "… (\(grouped(dropped)) more characters not kept)"
+    }
+
+    static func grouped(_ number: Int) -> String {
+        let digits = Array(String(number))
+        var text = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { text += "," }
+            text.append(digit)
+        }
+        return text
+    }
+}
+
+private extension String {
+    func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while scalars.last == " " { scalars.removeLast() }
+        return String(scalars)
+    }
+}
