@@ -1,23 +1,24 @@
 /// Text from outside Tally (an Autotask or Huntress answer, a handler's error)
 /// made safe to store in `last_error`, log and print in a table: every run of
-/// control characters (terminal escapes, NUL, line breaks) becomes one space,
-/// and past `limit` characters the rest is counted, not kept.
+/// spaces and control characters (terminal escapes, NUL, line breaks) becomes
+/// one space, none at either end, and past `limit` characters the rest is
+/// counted, not kept.
 public enum ForeignText {
     public static let limit = 2_000
 
     public static func bounded(_ text: String, limit: Int = ForeignText.limit) -> String {
         var clean = String.UnicodeScalarView()
-        var inControlRun = false
+        var spaceOwed = false
         for scalar in text.unicodeScalars {
-            if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
-                if !inControlRun && !clean.isEmpty { clean.append(" ") }
-                inControlRun = true
+            if scalar == " " || scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                spaceOwed = !clean.isEmpty
             } else {
+                if spaceOwed { clean.append(" ") }
+                spaceOwed = false
                 clean.append(scalar)
-                inControlRun = false
             }
         }
-        let cleaned = String(clean).trimmingSpaces()
+        let cleaned = String(clean)
         guard cleaned.count > limit else { return cleaned }
         let dropped = cleaned.count - limit
         return String(cleaned.prefix(limit)) + "… (\(grouped(dropped)) more characters not kept)"
@@ -31,13 +32,5 @@ public enum ForeignText {
             text.append(digit)
         }
         return text
-    }
-}
-
-private extension String {
-    func trimmingSpaces() -> String {
-        var scalars = Substring(self)
-        while scalars.last == " " { scalars.removeLast() }
-        return String(scalars)
     }
 }

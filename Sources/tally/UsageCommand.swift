@@ -113,15 +113,7 @@ struct UsageCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let text: String
-                if file == "-" {
-                    text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                } else {
-                    guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
-                        throw InputError("cannot read \(file): check the path and that it is UTF-8 text")
-                    }
-                    text = contents
-                }
+                let text = try UsageFile.read(file)
                 let (db, tenantID) = try await Commands.connect("usage import", tenant: tenant)
                 let rows = try UsageCSV.parse(text, products: try await UsageStore.products(on: db))
                 let written = try await UsageStore.write(rows, tenantID: tenantID, source: "csv", on: db)

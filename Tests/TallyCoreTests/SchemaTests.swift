@@ -81,6 +81,12 @@ struct SchemaTests {
         .init(label: "same period twice",
               sql: "INSERT INTO runs (tenant_id, trigger, due_at) VALUES (1, 'daily', '2026-01-01'), (1, 'daily', '2026-01-01')",
               sqlState: "23505", constraint: "runs_one_per_due_time"),
+        .init(label: "tenant name with a terminal escape", sql: "UPDATE tenants SET name = E'Acme\\x1b[2J' WHERE tenant_id = 1",
+              sqlState: "23514", constraint: "tenants_name_printable"),
+        .init(label: "organization name with a C1 control", sql: "UPDATE organizations SET name = E'Client\\u009b2J' WHERE tenant_id = 1",
+              sqlState: "23514", constraint: "organizations_name_printable"),
+        .init(label: "organization name of 201 characters", sql: "UPDATE organizations SET name = repeat('n', 201) WHERE tenant_id = 1",
+              sqlState: "23514", constraint: "organizations_name_printable"),
         .init(label: "secret too short to be sealed",
               sql: "INSERT INTO tenant_secrets VALUES (1, 'autotask_secret', '\\x00', 'k1')", sqlState: "23514"),
     ]

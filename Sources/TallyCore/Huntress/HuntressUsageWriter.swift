@@ -20,7 +20,7 @@ enum HuntressUsageWriter {
     static func write(_ reading: HuntressUsageReader.Reading, tenantID: Int64, on connection: Connection) async throws -> Counts {
         let ids = reading.organizations.map { Int64($0.id) }
         let names = reading.organizations.map { organization in
-            let name = organization.name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let name = DisplayName.cleaned(organization.name ?? "")
             return name.isEmpty ? "Huntress organization \(organization.id)" : name
         }
         let row = try await connection.query("""

@@ -19,7 +19,7 @@ public struct TenantSettings: Sendable, Equatable {
 
     /// Refuses out-of-range numbers, naming the option and its range.
     public func validate() throws(InputError) {
-        if let name, name.trimmingCharacters(in: .whitespaces).isEmpty { throw InputError("the tenant's name must not be empty") }
+        if let name { _ = try DisplayName.checked(name, "the tenant's name (--name)") }
         try Self.check(concurrencyCap, 1...64, "the concurrency cap (--cap)")
         try Self.check(hourlyRequestBudget, 1...10_000, "the hourly request budget (--budget)")
         try Self.check(autotaskSharePercent, 1...100, "the share of the Autotask database's hourly threshold Tally works under, in percent (--autotask-share)")

@@ -1,15 +1,21 @@
-import Foundation
+public import Foundation
 
 /// Reads usage CSV: a header naming `organization_id`, `product`, `units`,
 /// and optionally `organization_name` and `observed_at` (ISO 8601), in any
 /// order. Every line is checked before anything is written; an error names
 /// its line and field.
 public enum UsageCSV {
-    public static func parse(_ text: String, products: Set<String>) throws(InputError) -> [UsageRow] {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
-        guard let header = lines.first else { throw InputError("the CSV is empty: it needs a header line organization_id,product,units") }
-        let columns = fields(header).map { $0.lowercased().trimmingCharacters(in: .whitespaces) }
+    /// The largest CSV Tally reads: about 500,000 lines of usage.
+    public static let maxBytes = 64 << 20
+    /// How far ahead of this machine's clock an `observed_at` may be (clock skew).
+    static let futureTolerance: TimeInterval = 300
+
+    public static func parse(_ text: String, products: Set<String>, now: Date = Date()) throws(InputError) -> [UsageRow] {
+        guard text.utf8.count <= maxBytes else { throw tooLarge(bytes: text.utf8.count) }
+        var records = try CSVRecords.read(text)
+        while let last = records.last, isBlank(last) { records.removeLast() }
+        guard let header = records.first else { throw InputError("the CSV is empty: it needs a header line organization_id,product,units") }
+        let columns = header.fields.map { $0.lowercased().trimmingCharacters(in: .whitespaces) }
         func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
         guard let idColumn = column("organization_id"), let productColumn = column("product"), let unitsColumn = column("units") else {
             throw InputError("line 1: the header must name organization_id, product and units (and may name organization_name, observed_at); it names \(columns.joined(separator: ","))")
@@ -18,28 +24,28 @@ public enum UsageCSV {
         var rows: [UsageRow] = []
         var seen: [String: Int] = [:]
         let dates = ISO8601DateFormatter()
-        for (index, line) in lines.enumerated().dropFirst() {
-            let number = index + 1
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            let cells = fields(line)
+        for record in records.dropFirst() where !isBlank(record) {
+            let number = record.line
+            let cells = record.fields
             guard cells.count == columns.count else {
                 throw InputError("line \(number): \(cells.count) fields, but the header has \(columns.count)")
             }
             func cell(_ column: Int) -> String { cells[column].trimmingCharacters(in: .whitespaces) }
             guard let id = Int64(cell(idColumn)), id > 0 else {
-                throw InputError("line \(number), organization_id: \"\(cell(idColumn))\" is not a positive whole number")
+                throw InputError("line \(number), organization_id: \"\(shown(cell(idColumn)))\" is not a positive whole number")
             }
             let product = cell(productColumn).lowercased()
             guard products.contains(product) else {
-                throw InputError("line \(number), product: \"\(cell(productColumn))\" is not a product (\(products.sorted().joined(separator: ", ")))")
+                throw InputError("line \(number), product: \"\(shown(cell(productColumn)))\" is not a product (\(products.sorted().joined(separator: ", ")))")
             }
-            guard let units = Int(cell(unitsColumn)), units >= 0 else {
-                throw InputError("line \(number), units: \"\(cell(unitsColumn))\" is not a whole number of units, 0 or more")
-            }
+            let units = try self.units(cell(unitsColumn), line: number)
             var observed: Date?
             if let observedColumn, !cell(observedColumn).isEmpty {
                 guard let date = dates.date(from: cell(observedColumn)) else {
-                    throw InputError("line \(number), observed_at: \"\(cell(observedColumn))\" is not an ISO 8601 time such as 2026-11-26T02:00:00Z")
+                    throw InputError("line \(number), observed_at: \"\(shown(cell(observedColumn)))\" is not an ISO 8601 time such as 2026-11-26T02:00:00Z")
+                }
+                guard date <= now + futureTolerance else {
+                    throw InputError("line \(number), observed_at: \(cell(observedColumn)) is in the future (it is \(dates.string(from: now)) now): give the time the units were counted")
                 }
                 observed = date
             }
@@ -48,35 +54,38 @@ public enum UsageCSV {
                 throw InputError("line \(number): organization \(id) has \(product) usage on line \(first) already")
             }
             seen[key] = number
-            let name = nameColumn.map(cell).flatMap { $0.isEmpty ? nil : $0 }
+            var name: String?
+            if let nameColumn, !cell(nameColumn).isEmpty {
+                name = try DisplayName.checked(cell(nameColumn), "line \(number), organization_name")
+            }
             rows.append(UsageRow(organizationID: id, organizationName: name, product: product, units: units, observedAt: observed))
         }
         return rows
     }
 
-    /// The fields of one line: commas separate, double quotes enclose ("" is a quote).
-    static func fields(_ line: String) -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        var characters = Array(line)[...]
-        while let character = characters.popFirst() {
-            if quoted {
-                if character == "\"" {
-                    if characters.first == "\"" { current.append("\""); characters.removeFirst() } else { quoted = false }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == "," {
-                fields.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
+    public static func tooLarge(bytes: Int) -> InputError {
+        InputError("the CSV is \(bytes / (1 << 20)) MiB or more; Tally reads at most \(maxBytes >> 20) MiB at once: split it into several files and import each")
+    }
+
+    /// Units fit PostgreSQL's `integer` (0 … 2,147,483,647).
+    static func units(_ text: String, line: Int) throws(InputError) -> Int {
+        let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw InputError("line \(line), units: \"\(shown(text))\" is not a whole number of units, 0 or more")
         }
-        fields.append(current)
-        return fields
+        guard let units = Int32(digits) else {
+            throw InputError("line \(line), units: \(shown(text)) is more than \(Int32.max), the most units Tally bills: check the column")
+        }
+        return Int(units)
+    }
+
+    private static func isBlank(_ record: CSVRecords.Record) -> Bool {
+        record.fields.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } && record.fields.count <= 1
+    }
+
+    /// A cell as an error quotes it: no control characters, at most 60 characters.
+    private static func shown(_ text: String) -> String {
+        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { DisplayName.isControl($0) ? " " : $0 }))
+        return clean.count <= 60 ? clean : String(clean.prefix(57)) + "..."
     }
 }

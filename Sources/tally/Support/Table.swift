@@ -1,3 +1,5 @@
+import TallyCore
+
 /// Plain-text tables for people: a header, a rule, rows; columns padded to
 /// their widest cell; numbers right-aligned.
 struct Table {
@@ -6,8 +8,15 @@ struct Table {
 
     init(_ headers: String...) { self.headers = headers }
 
-    mutating func add(_ cells: String...) { rows.append(cells) }
-    mutating func add(_ cells: [String]) { rows.append(cells) }
+    mutating func add(_ cells: String...) { add(cells) }
+    /// Cells are printed without control characters: a name or an error from
+    /// outside cannot move the cursor or retitle the operator's terminal.
+    mutating func add(_ cells: [String]) { rows.append(cells.map(Self.printable)) }
+
+    static func printable(_ cell: String) -> String {
+        guard cell.unicodeScalars.contains(where: DisplayName.isControl) else { return cell }
+        return String(String.UnicodeScalarView(cell.unicodeScalars.map { DisplayName.isControl($0) ? " " : $0 }))
+    }
 
     var rendered: String {
         let columns = headers.count
