@@ -174,4 +174,25 @@ struct SchedulerTickTests {
             #expect(try await Fixtures.dueTimes(of: tenant, on: db) == ["2026-02-01T02:00:00Z"])
         }
     }
+
+    /// A zone PostgreSQL does not know (a row from before the CHECK, or a zone
+    /// dropped from the server's time zone data) fails `AT TIME ZONE`: that
+    /// tenant is left out and named, the others' runs are created (issue 18).
+    @Test func oneTenantsUnknownTimeZoneDoesNotStopTheOthersRuns() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let acme = try await Fixtures.addScheduledTenant("acme", on: db)
+            let lost = try await Fixtures.addScheduledTenant("lost", zone: "Europe/Berlin", on: db)
+            let globex = try await Fixtures.addScheduledTenant("globex", zone: "America/New_York", on: db)
+            try await db.executeScript("""
+                ALTER TABLE tenants DROP CONSTRAINT tenants_time_zone_check;
+                UPDATE tenants SET time_zone = 'Mars/Olympus' WHERE tenant_id = \(lost);
+                ALTER TABLE tenants ADD CONSTRAINT tenants_time_zone_check CHECK (tally_is_time_zone(time_zone)) NOT VALID;
+                """, name: "a zone the server no longer knows")
+            let tick = try await Fixtures.tick(at: "2026-02-01T12:00:00Z", on: db)
+            #expect(tick.runs == 2)
+            #expect(tick.unknownTimeZones == [.init(tenantID: lost, slug: "lost", timeZone: "Mars/Olympus")])
+            let scheduled = try await db.query("SELECT tenant_id FROM runs ORDER BY tenant_id").map { try $0.decode("tenant_id", as: Int64.self) }
+            #expect(scheduled == [acme, globex])
+        }
+    }
 }

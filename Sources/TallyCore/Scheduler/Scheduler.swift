@@ -11,15 +11,42 @@ public enum Scheduler {
     /// Creates, in one transaction, each tenant's latest due run that does
     /// not exist yet, with one sync job per row of `sync_targets`.
     /// `now`: the instant to schedule for (nil: the database's clock); tests pass their own.
+    ///
+    /// A tenant whose time zone PostgreSQL does not know (a row from before
+    /// the CHECK, a zone dropped from the server's time zone data) fails the
+    /// whole statement: the tick then finds such tenants and runs again
+    /// without them, so one tenant never stops the others' runs.
     @discardableResult
     public static func tick(now: Date? = nil, on connection: Connection) async throws -> SchedulerTick {
+        do {
+            return try await tick(now: now, skipping: [], on: connection)
+        } catch let error as PostgresError where error.sqlState == "22023" {
+            let unknown = try await tenantsWithUnknownTimeZones(on: connection)
+            guard !unknown.isEmpty else { throw error }
+            var tick = try await tick(now: now, skipping: unknown.map(\.tenantID), on: connection)
+            tick.unknownTimeZones = unknown
+            return tick
+        }
+    }
+
+    private static func tick(now: Date?, skipping: [Int64], on connection: Connection) async throws -> SchedulerTick {
         try await connection.withTransaction { tx in
             // The planner's estimate for the tick is always high (the view's
             // EXISTS clauses), so JIT would compile it every time: 0.5 s of
             // CPU for a tick over 10,000 tenants that creates nothing.
             try await tx.execute("SET LOCAL jit = off", name: "scheduler tick settings")
-            let row = try await tx.query(tickStatement(now: now), name: "scheduler tick")[0]
+            let row = try await tx.query(tickStatement(now: now, skipping: skipping), name: "scheduler tick")[0]
             return SchedulerTick(runs: try row.decode("runs"), jobs: try row.decode("jobs"))
+        }
+    }
+
+    static func tenantsWithUnknownTimeZones(on connection: Connection) async throws -> [SchedulerTick.UnknownTimeZone] {
+        try await connection.query("""
+            SELECT tenant_id, slug, time_zone FROM tenants
+            WHERE schedule_kind IN ('daily', 'monthly') AND NOT paused AND NOT tally_is_time_zone(time_zone)
+            ORDER BY tenant_id
+            """, name: "tenants with unknown time zones").map { row in
+            SchedulerTick.UnknownTimeZone(tenantID: try row.decode("tenant_id"), slug: try row.decode("slug"), timeZone: try row.decode("time_zone"))
         }
     }
 
@@ -40,7 +67,7 @@ public enum Scheduler {
     ///    (`Runs.refreshJobs`): its sync jobs come when the refresh ends.
     /// The statement-level trigger on `jobs` marks the tenants as having work
     /// (`queue_tenants`) and wakes the workers (NOTIFY tally_jobs).
-    public static func tickStatement(now: Date?) -> SQL {
+    public static func tickStatement(now: Date?, skipping: [Int64] = []) -> SQL {
         """
         WITH due AS MATERIALIZED (
             -- A tenant that refreshes usage first has its run created `refresh_lead`
@@ -54,7 +81,7 @@ public enum Scheduler {
                 SELECT EXISTS (SELECT 1 FROM tenant_secrets s
                                WHERE s.tenant_id = t.tenant_id AND s.kind = \(TenantSecrets.Kind.huntressAPIKey.rawValue)) AS refreshes
             ) k
-            WHERE t.schedule_kind IN ('daily', 'monthly') AND NOT t.paused
+            WHERE t.schedule_kind IN ('daily', 'monthly') AND NOT t.paused AND t.tenant_id <> ALL(\(skipping)::bigint[])
         ),
         pending AS MATERIALIZED (
             SELECT d.tenant_id, d.schedule_kind, d.due_at, d.refreshes

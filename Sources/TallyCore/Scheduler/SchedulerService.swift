@@ -55,6 +55,12 @@ public final class SchedulerService: Service, Sendable {
                 if failures > 0 { logger.info("scheduler tick succeeded again", metadata: ["after_failures": "\(failures)"]) }
                 failures = 0
                 TallyMetrics.runsCreated(tick.runs)
+                for tenant in tick.unknownTimeZones {
+                    logger.warning("a tenant's time zone is unknown to PostgreSQL; its runs are not scheduled", metadata: [
+                        "tenant": "\(tenant.slug)", "time_zone": "\(DisplayName.cleaned(tenant.timeZone))",
+                        "fix": "tally tenant schedule \(tenant.slug) --time-zone Area/City (an IANA name)",
+                    ])
+                }
                 if !tick.createdNothing {
                     logger.info("scheduler tick created runs", metadata: [
                         "runs": "\(tick.runs)", "jobs": "\(tick.jobs)",
