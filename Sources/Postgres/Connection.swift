@@ -59,7 +59,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     private static func open(_ configuration: ConnectionConfiguration) throws -> UncheckedBox<OpaquePointer> {
-        let pairs = configuration.keywordPairs
+        let pairs = configuration.keywordPairs()
         let keywords = pairs.map { strdup($0.0) } + [nil]
         let values = pairs.map { strdup($0.1) } + [nil]
         defer {
@@ -83,6 +83,18 @@ public final class Connection: @unchecked Sendable {
                 hint: "check DATABASE_URL (or the PG* variables) and that the server is running")
         }
         return UncheckedBox(connection)
+    }
+
+    /// The value libpq uses for a connection keyword (e.g. `connect_timeout`).
+    func connectionOption(_ keyword: String) -> String? {
+        guard let options = PQconninfo(pgconn) else { return nil }
+        defer { PQconninfoFree(options) }
+        var cursor = options
+        while let name = cursor.pointee.keyword {
+            if String(cString: name) == keyword { return cursor.pointee.val.map { String(cString: $0) } }
+            cursor += 1
+        }
+        return nil
     }
 
     private static func describeTarget(_ connection: OpaquePointer) -> String {

@@ -32,10 +32,31 @@ public struct ConnectionConfiguration: Sendable {
         return copy
     }
 
+    /// Tally's session defaults, each overridden by the same keyword in the
+    /// conninfo (`DATABASE_URL`) or by libpq's variable for it
+    /// (`PGCONNECT_TIMEOUT`, `PGOPTIONS`): a server that does not answer fails
+    /// the connection in 10 s; keepalives find a dead peer in about a minute
+    /// (a fail-over, a cut network) instead of the kernel's two hours; a
+    /// statement stuck for 5 minutes (behind a lock nobody releases) is
+    /// cancelled. `options=-c statement_timeout=0` in the URL turns the last off
+    /// (an `options` of the URL replaces Tally's whole).
+    public static let sessionDefaults: [(keyword: String, value: String, environment: String?)] = [
+        ("connect_timeout", "10", "PGCONNECT_TIMEOUT"),
+        ("keepalives", "1", nil),
+        ("keepalives_idle", "30", nil),
+        ("keepalives_interval", "10", nil),
+        ("keepalives_count", "3", nil),
+        ("options", "-c statement_timeout=300s", "PGOPTIONS"),
+    ]
+
     /// Keyword/value pairs for `PQconnectdbParams` with `expand_dbname` on:
-    /// the conninfo goes first as `dbname` and is expanded; later pairs override it.
-    var keywordPairs: [(String, String)] {
+    /// the defaults, then the conninfo as `dbname` (expanded; its keywords
+    /// override the defaults), then `overrides`, which override both.
+    func keywordPairs(environment: [String: String] = ProcessInfo.processInfo.environment) -> [(String, String)] {
         var pairs: [(String, String)] = []
+        for setting in Self.sessionDefaults where setting.environment.map({ environment[$0]?.isEmpty ?? true }) ?? true {
+            pairs.append((setting.keyword, setting.value))
+        }
         if let conninfo { pairs.append(("dbname", conninfo)) }
         for key in overrides.keys.sorted() { pairs.append((key, overrides[key]!)) }
         pairs.append(("fallback_application_name", applicationName))

@@ -20,6 +20,8 @@ public struct Migrator: Sendable {
     }
 
     public func apply(on connection: Connection) async throws -> Report {
+        // A migration may wait for the lock and rewrite big tables: no session statement timeout.
+        try await connection.execute("SET statement_timeout = 0", name: "no statement timeout for migrations")
         try await connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))", name: "take the migration lock")
         do {
             let report = try await applyLocked(on: connection)
