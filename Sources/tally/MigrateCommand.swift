@@ -16,13 +16,14 @@ struct MigrateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("sql-dir"), help: "The migrations folder (default: $TALLY_SQL_DIR, ./sql, or ../share/tally/sql beside the executable).")
+    @Option(name: .customLong("sql-dir"), help: "The migrations folder (default: $TALLY_SQL_DIR, else ../share/tally/sql beside the executable, else the sql/ of the source tree it was built from; never ./sql).")
     var sqlDirectory: String?
 
     func run() async throws {
         try await reportingFailures {
             let directory = MigrationDirectory.locate(explicit: sqlDirectory)
             let migrator = Migrator(migrations: try Migration.load(from: directory))
+            print("migrations from \(directory.path)")
             let connection = try await Commands.connect("migrate")
             let report = try await migrator.apply(on: connection)
             for file in report.applied { print("applied \(file)") }

@@ -7,11 +7,15 @@ import Testing
 @Suite("Migrations")
 struct MigrationTests {
     /// Runs `tally migrate` as a real process against `configuration`'s database.
-    func runMigrate(_ configuration: ConnectionConfiguration, sqlDirectory: URL) throws -> (status: Int32, output: String) {
+    func runMigrate(
+        _ configuration: ConnectionConfiguration, sqlDirectory: URL?, in directory: URL? = nil
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = Fixtures.tallyExecutable
-        process.arguments = ["migrate", "--sql-dir", sqlDirectory.path]
+        process.arguments = ["migrate"] + (sqlDirectory.map { ["--sql-dir", $0.path] } ?? [])
+        if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
+        environment["TALLY_SQL_DIR"] = nil
         environment["DATABASE_URL"] = Fixtures.url(configuration)
         process.environment = environment
         let pipe = Pipe()
@@ -21,6 +25,28 @@ struct MigrationTests {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, output)
+    }
+
+    /// A `sql/` in the directory an operator happens to be in is not the
+    /// schema: without --sql-dir, migrate reads the release's (here the build
+    /// tree's) migrations and says where from (issue 18).
+    @Test func migrateNeverTakesItsSQLFromTheCurrentDirectory() async throws {
+        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("stray-\(UUID())")
+        try FileManager.default.createDirectory(at: elsewhere.appendingPathComponent("sql"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        try "CREATE TABLE stray (x int);".write(
+            to: elsewhere.appendingPathComponent("sql/001_schema.sql"), atomically: true, encoding: .utf8)
+        try await TestDatabase.withFresh { configuration in
+            let outcome = try runMigrate(configuration, sqlDirectory: nil, in: elsewhere)
+            #expect(outcome.status == 0, "\(outcome.output)")
+            #expect(outcome.output.contains("migrations from \(Fixtures.sqlDirectory.standardizedFileURL.path)"), "\(outcome.output)")
+            let connection = try await Connection.connect(configuration)
+            let tables = try await connection.query("""
+                SELECT count(*) FILTER (WHERE relname = 'stray')::int AS stray, count(*) FILTER (WHERE relname = 'jobs')::int AS jobs
+                FROM pg_class WHERE relkind = 'r'
+                """)[0]
+            #expect(try tables.decode("stray", as: Int.self) == 0 && tables.decode("jobs", as: Int.self) == 1)
+        }
     }
 
     @Test func threeConcurrentMigrateProcessesApplyEachFileOnce() async throws {
