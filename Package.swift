@@ -34,6 +34,7 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .target(name: "CProcessHardening"),
         .target(
             name: "Postgres",
             dependencies: [
@@ -58,6 +59,7 @@ let package = Package(
             name: "TallyCore",
             dependencies: [
                 "Postgres",
+                "CProcessHardening",
                 "TallyQueue",
                 "Autotask",
                 "Huntress",
@@ -160,6 +162,7 @@ let package = Package(
             name: "TallyCoreTests",
             dependencies: [
                 "TallyCore", "TallyQueue", "Postgres", "TestSupport", "Autotask", "Huntress", "TallySim",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],

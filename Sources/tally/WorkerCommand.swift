@@ -96,7 +96,7 @@ struct WorkerCommand: AsyncParsableCommand {
     /// The key, nil when none is configured; a key that is set but unusable is an error.
     static func secretKeyIfSet() throws -> SecretKey? {
         do {
-            return try SecretKey.fromEnvironment()
+            return try SecretKey.fromProcess()
         } catch .noKey {
             return nil
         }
@@ -126,6 +126,7 @@ struct WorkerCommand: AsyncParsableCommand {
             settings.huntressLimit = try HuntressOptions.permitLimit(huntressLimit)
             settings.secretKey = try Self.secretKeyIfSet()
             let assembled = try TallyWorker(settings, logger: logger)
+            if let key = settings.secretKey { await assembled.bindLegacySecrets(key: key, logger: logger) }
             let health = DatabaseHealth(configuration: database, logger: logger)
             let observability = try ObservabilityServer.services(options: metrics, health: health, logger: logger)
             let group = ServiceGroup(

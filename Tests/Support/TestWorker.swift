@@ -31,7 +31,7 @@ public enum TestWorker {
             settings.zoneLookupURL = url
         }
         settings.autotaskRequestTimeout = try TallyWorker.Settings.autotaskRequestTimeout(nil)
-        settings.secretKey = try? SecretKey.fromEnvironment()
+        settings.secretKey = try? SecretKey.fromEnvironment(ProcessInfo.processInfo.environment)
         var logger = Logger(label: "tally-bench.worker")
         logger.logLevel = .warning
         let assembled = try TallyWorker(settings, extraKinds: { $0.register(CrashKind()) }, logger: logger)

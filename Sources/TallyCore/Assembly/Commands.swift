@@ -33,7 +33,7 @@ public enum Commands {
     public static func withAutotask<Result>(
         tenantID: Int64, zoneLookupURL: URL, logger: Logger, on db: Database, _ body: (TenantAutotask) async throws -> Result
     ) async throws -> Result {
-        let tenant = try await SyncTenant.load(tenantID: tenantID, key: try SecretKey.fromEnvironment(), on: db)
+        let tenant = try await SyncTenant.load(tenantID: tenantID, key: try SecretKey.fromProcess(), on: db)
         let client = autotaskClient(zoneLookupURL, logger: logger)
         return try await shuttingDown([client.shutdown]) {
             try await body(TenantAutotask(session: client.session(tenant.credentials), today: tenant.today))
@@ -44,7 +44,7 @@ public enum Commands {
     public static func check(
         tenantID: Int64, zoneLookupURL: URL, huntressURL: URL, logger: Logger, on db: Database
     ) async throws -> [TenantCheck.Item] {
-        let key = try SecretKey.fromEnvironment()
+        let key = try SecretKey.fromProcess()
         let client = autotaskClient(zoneLookupURL, logger: logger)
         var configuration = HuntressConfiguration.named(huntressURL)
         configuration.throttleRetries = 1
@@ -59,7 +59,7 @@ public enum Commands {
     public static func dryRun(
         tenantID: Int64, organizationID: Int64?, product: String?, zoneLookupURL: URL, logger: Logger
     ) async throws -> [SyncDryRun.Row] {
-        let key = try SecretKey.fromEnvironment()
+        let key = try SecretKey.fromProcess()
         let pool = ConnectionPool(configuration: .fromEnvironment(applicationName: "tally sync --dry-run"), maximumConnections: 2)
         defer { pool.close() }
         let meter = RequestMeter(pool: pool, logger: logger)

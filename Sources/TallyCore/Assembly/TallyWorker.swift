@@ -95,6 +95,17 @@ public struct TallyWorker: Sendable {
             metrics: TallyMetrics.queue, logger: logger)
     }
 
+    /// Binds secrets sealed before secrets were bound to their tenant (sql/014),
+    /// with the keys this worker holds. A failure is logged; the worker still runs.
+    public func bindLegacySecrets(key: SecretKey, logger: Logger) async {
+        do {
+            let bound = try await pool.withConnection { try await TenantSecrets.bindLegacy(key: key, on: $0) }
+            if bound > 0 { logger.info("bound legacy secrets to their tenants", metadata: ["secrets": "\(bound)"]) }
+        } catch {
+            logger.warning("could not bind legacy secrets; the next worker start tries again", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// After the worker has stopped: writes the last request counts and closes what it opened.
     public func shutdown() async {
         await meter.flush()

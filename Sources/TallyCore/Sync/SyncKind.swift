@@ -82,7 +82,8 @@ public struct SyncKind: JobKind {
             return JobFailure.permanent(error.message)
         case let error as SecretError:
             report.reasonCode = SyncReason.missingSecret.rawValue
-            return JobFailure.permanent(error.description)
+            // A key rotation under way: another worker (or this one, restarted) holds the key.
+            return error.isWrongKey ? JobFailure.transient(error.description, retryAfter: .seconds(30)) : JobFailure.permanent(error.description)
         case let error as DatabaseBusy:
             report.reasonCode = SyncReason.autotaskBusy.rawValue
             return JobFailure.deferred(until: error.until, error.description)

@@ -5,7 +5,7 @@ import TallyCore
 /// What commands that touch the database and Autotask need, from TallyCore's `Commands`.
 enum CommandContext {
     static func secretKey() throws -> SecretKey {
-        try SecretKey.fromEnvironment()
+        try SecretKey.fromProcess()
     }
 
     /// Runs `body` with the tenant's Autotask; the client is shut down after.
