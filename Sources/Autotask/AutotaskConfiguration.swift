@@ -61,10 +61,21 @@ public struct AutotaskConfiguration: Sendable {
 /// One HTTP request made to Autotask, as reported to `AutotaskConfiguration.onRequest`.
 public struct AutotaskRequestRecord: Sendable, Hashable {
     public var userName: String
+    /// The credentials' `account`: whose request it was.
+    public var account: String
     /// The object endpoint (`Contracts`, `ContractServiceUnits`, `zoneInformation`, …).
     public var entity: String
     public var method: String
     /// The HTTP status, or nil when no answer arrived (time-out, connection error).
     public var status: Int?
     public var duration: Duration
+
+    public init(userName: String, account: String, entity: String, method: String, status: Int?, duration: Duration) {
+        self.userName = userName
+        self.account = account
+        self.entity = entity
+        self.method = method
+        self.status = status
+        self.duration = duration
+    }
 }

@@ -9,13 +9,13 @@ public struct AutotaskSession: Sendable {
 
     /// The zone's versioned base URL, looked up once and cached.
     public func zoneBaseURL() async throws -> URL {
-        try await client.zones.zone(for: credentials.userName) { try await lookUpZone() }
+        try await client.zones.zone(for: credentials.account) { try await lookUpZone() }
     }
 
     /// Forgets the cached zone and looks it up again.
     @discardableResult
     public func rediscoverZone() async throws -> URL {
-        await client.zones.forget(credentials.userName)
+        await client.zones.forget(credentials.account)
         return try await zoneBaseURL()
     }
 
@@ -25,7 +25,9 @@ public struct AutotaskSession: Sendable {
             url: client.configuration.zoneLookupURL.appendingPathComponent("V1.0/zoneInformation"),
             resolvingAgainstBaseURL: false)!
         components.queryItems = [URLQueryItem(name: "user", value: credentials.userName)]
-        let call = Call(method: .GET, userName: credentials.userName, entity: "zoneInformation", url: components.url!, body: nil, ids: [])
+        let call = Call(
+            method: .GET, userName: credentials.userName, account: credentials.account, entity: "zoneInformation", url: components.url!,
+            body: nil, ids: [])
         let response = try await client.transmit(call, credentials: nil)
         guard response.status == 200 else {
             let errors = Self.errors(in: response.body)
@@ -68,8 +70,8 @@ public struct AutotaskSession: Sendable {
             } else {
                 url = URL(string: path ?? entity, relativeTo: base)!.absoluteURL
             }
-            let call = Call(method: method, userName: credentials.userName, entity: entity, url: url, body: body, ids: ids)
-            let response = try await client.limiter.withPermit(for: credentials.userName.lowercased() + "\u{0}" + entity.lowercased()) {
+            let call = Call(method: method, userName: credentials.userName, account: credentials.account, entity: entity, url: url, body: body, ids: ids)
+            let response = try await client.limiter.withPermit(for: credentials.account + "\u{0}" + entity.lowercased()) {
                 try await client.transmit(call, credentials: credentials)
             }
             if (200..<300).contains(response.status) { return response.body }

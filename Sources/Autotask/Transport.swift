@@ -13,6 +13,8 @@ struct Call: Sendable {
     var method: HTTPMethod
     /// The API user the call is for (also for the zone lookup, which sends no credentials).
     var userName: String
+    /// The credentials' `account`.
+    var account: String
     /// Object endpoint, for the limiter, the record and error texts.
     var entity: String
     var url: URL
@@ -52,7 +54,7 @@ extension AutotaskClient {
             metadata: ["method": "\(call.method.rawValue)", "entity": "\(call.entity)", "status": "\(status.map(String.init) ?? "none")"])
         if let onRequest = configuration.onRequest {
             await onRequest(AutotaskRequestRecord(
-                userName: call.userName, entity: call.entity, method: call.method.rawValue,
+                userName: call.userName, account: call.account, entity: call.entity, method: call.method.rawValue,
                 status: status, duration: clock.now - started))
         }
         return try result.get()

@@ -1,15 +1,15 @@
 import Foundation
 
-/// Zone base URLs (`…/ATServicesRest/V1.0/`) per API user. Concurrent callers of a
-/// user without a known zone share one lookup.
+/// Zone base URLs (`…/ATServicesRest/V1.0/`) per account (`AutotaskCredentials.account`:
+/// a tenant, in Tally). Concurrent callers of an account without a known zone share one lookup.
 actor ZoneCache {
     private var zones: [String: URL] = [:]
     private var lookups: [String: Task<URL, any Error>] = [:]
 
-    func zone(for userName: String) -> URL? { zones[userName.lowercased()] }
+    func zone(for account: String) -> URL? { zones[account] }
 
-    func zone(for userName: String, lookUp: @escaping @Sendable () async throws -> URL) async throws -> URL {
-        let key = userName.lowercased()
+    func zone(for account: String, lookUp: @escaping @Sendable () async throws -> URL) async throws -> URL {
+        let key = account
         if let known = zones[key] { return known }
         if let running = lookups[key] { return try await running.value }
         let lookup = Task { try await lookUp() }
@@ -20,7 +20,7 @@ actor ZoneCache {
         return url
     }
 
-    func forget(_ userName: String) { zones[userName.lowercased()] = nil }
+    func forget(_ account: String) { zones[account] = nil }
 }
 
 enum ZoneURL {

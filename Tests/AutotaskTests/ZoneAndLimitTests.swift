@@ -19,6 +19,23 @@ struct ZoneAndLimitTests {
         }
     }
 
+    /// Two tenants given the same API user are two accounts: each has its own
+    /// zone and its requests are recorded as its own (issue 18).
+    @Test func twoAccountsOfOneAPIUserShareNeitherZoneNorRecords() async throws {
+        try await Fixture.with { f in
+            var first = Fixture.full, second = Fixture.full
+            first.account = "tenant:1"
+            second.account = "tenant:2"
+            _ = try await f.client.session(first).companies()
+            _ = try await f.client.session(second).companies()
+            _ = try await f.client.session(second).companies()
+            let records = await f.records.records
+            #expect(records.filter { $0.entity == "zoneInformation" }.map(\.account) == ["tenant:1", "tenant:2"])
+            #expect(records.filter { $0.entity == "Companies" }.map(\.account) == ["tenant:1", "tenant:2", "tenant:2"])
+            #expect(Set(records.map(\.userName)) == [Fixture.full.userName])
+        }
+    }
+
     /// A zone answer (real or spoofed) pointing anywhere but an https host under
     /// autotask.net or the operator's own lookup host receives no credentials (issue 18).
     @Test(arguments: [

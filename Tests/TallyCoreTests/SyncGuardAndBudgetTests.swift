@@ -154,6 +154,30 @@ struct SyncGuardAndBudgetTests {
         }
     }
 
+    /// Two tenants given the same Autotask API user are charged their own
+    /// requests, not each other's (issue 18: the meter keyed requests by user name).
+    @Test func twoTenantsOfOneAPIUserAreEachChargedTheirOwnRequests() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenants = try await Fixtures.addTenants(caps: [3, 3], on: db)
+            let pool = ConnectionPool(configuration: configuration, maximumConnections: 2)
+            let meter = RequestMeter(pool: pool, logger: Logger(label: "test"))
+            for tenant in tenants { meter.attribute(account: "tenant:\(tenant)", to: tenant) }
+            func request(of tenant: Int64) -> AutotaskRequestRecord {
+                AutotaskRequestRecord(
+                    userName: "api@shared.example", account: "tenant:\(tenant)", entity: "Contracts", method: "GET", status: 200,
+                    duration: .milliseconds(5))
+            }
+            for _ in 0..<3 { await meter.record(request(of: tenants[0])) }
+            for _ in 0..<5 { await meter.record(request(of: tenants[1])) }
+            await meter.flush()
+            pool.close()
+            let counts = try await db.query("""
+                SELECT tenant_id, sum(requests)::int AS n FROM autotask_request_counts GROUP BY tenant_id ORDER BY tenant_id
+                """).map { try $0.decode("n", as: Int.self) }
+            #expect(counts == [3, 5])
+        }
+    }
+
     @Test func aDryRunPlansWithTheJobsPlannerAndWritesNothing() async throws {
         try await SyncFixture.with(tenants: 1, organizations: 4) { fixture in
             let connection = fixture.connection

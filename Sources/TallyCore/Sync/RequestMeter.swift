@@ -28,14 +28,14 @@ public final class RequestMeter: Sendable {
         self.logger = logger
     }
 
-    /// Requests made as this Autotask user are counted for this tenant.
-    public func attribute(userName: String, to tenantID: Int64) {
-        tenants.withLockedValue { $0[userName.lowercased()] = tenantID }
+    /// Requests made with credentials of this `account` are counted for this tenant.
+    public func attribute(account: String, to tenantID: Int64) {
+        tenants.withLockedValue { $0[account] = tenantID }
     }
 
     public func record(_ request: AutotaskRequestRecord) async {
         TallyMetrics.request(request)
-        guard let tenantID = tenants.withLockedValue({ $0[request.userName.lowercased()] }) else { return }
+        guard let tenantID = tenants.withLockedValue({ $0[request.account] }) else { return }
         let failed = request.status.map { $0 >= 400 } ?? true
         let due = pending.withLockedValue { state -> Bool in
             let counted = state.requests[tenantID] ?? (0, 0)

@@ -36,7 +36,7 @@ public struct SyncBatch: Sendable {
                     try await Runs.refreshErrors(tenantID: tenantID, runIDs: runIDs, on: connection),
                     try await ContractServiceWrites.unanswered(tenantID: tenantID, on: connection))
         }
-        services.meter.attribute(userName: tenant.credentials.userName, to: tenantID)
+        services.meter.attribute(account: tenant.credentials.account, to: tenantID)
         let session = services.autotask.session(tenant.credentials)
         let contractIDs = Array(Set(targets.values.filter(\.needsAutotask).compactMap(\.contractID))).sorted()
         guard !contractIDs.isEmpty else {

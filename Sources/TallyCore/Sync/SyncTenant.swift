@@ -39,7 +39,7 @@ public struct SyncTenant: Sendable {
             tenantID: tenantID, slug: slug,
             credentials: AutotaskCredentials(
                 userName: try row.decode("autotask_username"), integrationCode: try row.decode("autotask_integration_code"),
-                secret: secret),
+                secret: secret, account: "tenant:\(tenantID)"),
             today: AutotaskDay(parsing: todayText)!,
             guardMaxDropPercent: try row.decode("guard_max_drop_percent"), guardAllowZero: try row.decode("guard_allow_zero"),
             hourlyRequestBudget: try row.decode("hourly_request_budget"), autotaskSharePercent: try row.decode("autotask_share_percent"),
