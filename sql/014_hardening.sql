@@ -15,3 +15,27 @@ ALTER TABLE organizations ADD CONSTRAINT organizations_name_printable
 -- not bound (false, also what an older binary writes); workers bind them
 -- with their own key when they start (TenantSecrets.bindLegacy).
 ALTER TABLE tenant_secrets ADD COLUMN bound boolean NOT NULL DEFAULT false;
+
+-- Only the owner creates objects in public (PostgreSQL 15's default; older
+-- servers let every role): a role that could would shadow a table or a
+-- function that Tally names without a schema.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+
+-- Tally's PL/pgSQL functions (triggers among them) resolve names in public,
+-- then pg_temp, whatever the caller's search_path. Tally's own sessions pin
+-- the same path (Connection.connect); the SQL functions stay unpinned so the
+-- planner may still inline them.
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        JOIN pg_language l ON l.oid = p.prolang
+        WHERE n.nspname = 'public' AND p.proname LIKE 'tally\_%' AND l.lanname = 'plpgsql'
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = public, pg_temp', f);
+    END LOOP;
+END
+$$;

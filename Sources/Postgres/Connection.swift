@@ -49,7 +49,8 @@ public final class Connection: @unchecked Sendable {
             let handle = try await thread.runIfActive { try Self.open(configuration) }
             let connection = Connection(pgconn: handle.value, thread: thread, interrupter: interrupter)
             try await connection.executeScript(
-                "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'",
+                // search_path: names resolve in public, then pg_temp (never a temporary table first).
+                "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'; SET search_path = public, pg_temp",
                 name: "session settings")
             return connection
         } catch {

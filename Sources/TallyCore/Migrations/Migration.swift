@@ -47,9 +47,12 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
     case changedAfterApply(file: String, applied: String, now: String)
     case unknownApplied(version: Int, name: String)
     case failed(file: String, reason: String)
+    case serverTooOld(version: String)
 
     public var description: String {
         switch self {
+        case .serverTooOld(let version):
+            return "Tally needs PostgreSQL \(Migrator.minimumServerVersion / 10_000) or later (it is tested on 15); this server runs \(version): upgrade it, then migrate"
         case .directoryUnreadable(let path):
             return "cannot read the migrations directory \(path): pass --sql-dir or set TALLY_SQL_DIR to the sql/ folder of this release"
         case .noMigrations(let path):

@@ -33,7 +33,16 @@ public struct Migrator: Sendable {
         }
     }
 
+    /// `gen_random_uuid()` without an extension, among others.
+    public static let minimumServerVersion = 130_000
+
     private func applyLocked(on connection: Connection) async throws -> Report {
+        let server = try await connection.query("""
+            SELECT current_setting('server_version_num')::int AS number, current_setting('server_version') AS version
+            """, name: "server version")[0]
+        guard try server.decode("number", as: Int.self) >= Self.minimumServerVersion else {
+            throw MigrationError.serverTooOld(version: try server.decode("version"))
+        }
         try await connection.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY,
