@@ -191,7 +191,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "UnitTests", dependencies: ["TallyCore", "Autotask", "Huntress"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "UnitTests",
+            dependencies: ["TallyCore", "TallyQueue", "Autotask", "Huntress", .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CLITests",
             dependencies: ["TallyCore", "Postgres", "TestSupport", "TallySim", "Huntress"],

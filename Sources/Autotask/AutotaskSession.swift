@@ -90,6 +90,11 @@ public struct AutotaskSession: Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, from data: Data, call: Call? = nil, entity: String = "") throws -> T {
+        try Self.decodeAnswer(type, from: data, call: call, entity: entity)
+    }
+
+    /// An answer's JSON as `type`, or an `invalidResponse` error that says what could not be read.
+    static func decodeAnswer<T: Decodable>(_ type: T.Type, from data: Data, call: Call? = nil, entity: String = "") throws -> T {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {

@@ -98,7 +98,15 @@ public enum HTTPExchange {
     }
 
     /// Where a JSON answer did not decode, for an error text (no values from the answer).
+    /// What a decoder could not read, in at most 300 printable characters: its
+    /// text quotes the answer's values, which may hold anything.
     public static func describe(decodingError error: any Error) -> String {
+        let text = rawDescription(decodingError: error)
+        let printable = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+        return printable.count <= 300 ? printable : String(printable.prefix(297)) + "..."
+    }
+
+    private static func rawDescription(decodingError error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             "missing \(key.stringValue) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"

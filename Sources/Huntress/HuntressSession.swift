@@ -40,6 +40,11 @@ public struct HuntressSession: Sendable {
     }
 
     func decode<T: Decodable>(_ type: T.Type, from data: Data, call: HuntressCall) throws -> T {
+        try Self.decodeAnswer(type, from: data, call: call)
+    }
+
+    /// An answer's JSON as `type`, or an `invalidResponse` error that says what could not be read.
+    static func decodeAnswer<T: Decodable>(_ type: T.Type, from data: Data, call: HuntressCall) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {

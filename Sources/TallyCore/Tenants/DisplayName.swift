@@ -28,6 +28,18 @@ public enum DisplayName {
         return bounded.count <= limit ? bounded : String(bounded.prefix(limit))
     }
 
+    /// Text as an error quotes it: printable, at most `limit` characters.
+    public static func quoted(_ text: String, limit: Int = 60) -> String {
+        let clean = printable(text)
+        return clean.count <= limit ? clean : String(clean.prefix(limit - 3)) + "..."
+    }
+
+    /// Text with each control character replaced by a space, to quote in an error or a table.
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? " " : $0 }))
+    }
+
     public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
     }

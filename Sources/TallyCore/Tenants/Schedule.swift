@@ -14,14 +14,14 @@ public enum Schedule: Sendable, Equatable, CustomStringConvertible {
             self = .daily(hour: hour, minute: minute)
         case "monthly" where words.count == 3:
             guard let day = Int(words[1]), (1...31).contains(day) else {
-                throw InputError("the day of a monthly schedule must be 1 to 31 (29–31 mean the last day of shorter months), not \(words[1])")
+                throw InputError("the day of a monthly schedule must be 1 to 31 (29–31 mean the last day of shorter months), not \(DisplayName.quoted(words[1]))")
             }
             let (hour, minute) = try Self.time(words[2])
             self = .monthly(day: day, hour: hour, minute: minute)
         case "manual" where words.count == 1:
             self = .manual
         default:
-            throw InputError("the schedule \"\(text)\" is not one Tally knows: \(example)")
+            throw InputError("the schedule \"\(DisplayName.quoted(text))\" is not one Tally knows: \(example)")
         }
     }
 
@@ -29,7 +29,7 @@ public enum Schedule: Sendable, Equatable, CustomStringConvertible {
         let parts = text.split(separator: ":")
         guard parts.count == 2, parts[1].count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
               (0...23).contains(hour), (0...59).contains(minute) else {
-            throw InputError("the time \(text) is not a time of day: write it as HH:MM, 00:00 to 23:59")
+            throw InputError("the time \(DisplayName.quoted(text)) is not a time of day: write it as HH:MM, 00:00 to 23:59")
         }
         return (hour, minute)
     }

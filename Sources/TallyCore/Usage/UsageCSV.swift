@@ -18,7 +18,7 @@ public enum UsageCSV {
         let columns = header.fields.map { $0.lowercased().trimmingCharacters(in: .whitespaces) }
         func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
         guard let idColumn = column("organization_id"), let productColumn = column("product"), let unitsColumn = column("units") else {
-            throw InputError("line 1: the header must name organization_id, product and units (and may name organization_name, observed_at); it names \(columns.joined(separator: ","))")
+            throw InputError("line 1: the header must name organization_id, product and units (and may name organization_name, observed_at); it names \(DisplayName.quoted(columns.joined(separator: ","), limit: 200))")
         }
         let nameColumn = column("organization_name"), observedColumn = column("observed_at")
         var rows: [UsageRow] = []
@@ -83,9 +83,5 @@ public enum UsageCSV {
         record.fields.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } && record.fields.count <= 1
     }
 
-    /// A cell as an error quotes it: no control characters, at most 60 characters.
-    private static func shown(_ text: String) -> String {
-        let clean = String(String.UnicodeScalarView(text.unicodeScalars.map { DisplayName.isControl($0) ? " " : $0 }))
-        return clean.count <= 60 ? clean : String(clean.prefix(57)) + "..."
-    }
+    private static func shown(_ text: String) -> String { DisplayName.quoted(text) }
 }

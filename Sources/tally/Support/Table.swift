@@ -11,12 +11,7 @@ struct Table {
     mutating func add(_ cells: String...) { add(cells) }
     /// Cells are printed without control characters: a name or an error from
     /// outside cannot move the cursor or retitle the operator's terminal.
-    mutating func add(_ cells: [String]) { rows.append(cells.map(Self.printable)) }
-
-    static func printable(_ cell: String) -> String {
-        guard cell.unicodeScalars.contains(where: DisplayName.isControl) else { return cell }
-        return String(String.UnicodeScalarView(cell.unicodeScalars.map { DisplayName.isControl($0) ? " " : $0 }))
-    }
+    mutating func add(_ cells: [String]) { rows.append(cells.map(DisplayName.printable)) }
 
     var rendered: String {
         let columns = headers.count
