@@ -67,6 +67,21 @@ struct BadInputFuzzTests {
             refused += 1
             if !BadInputFuzzTests.isClear(message) && unclear.count < 5 { unclear.append(message) }
         }
+
+        /// One answer read by several decoders: read if any read it; each failure must be
+        /// the decoders' own invalid-response refusal (`refusal` names it, nil: something else).
+        mutating func answer(_ outcomes: [Result<Void, any Error>], classified: String, refusal: (any Error) -> String?) {
+            tried += 1
+            if !BadInputFuzzTests.isClear(ForeignText.bounded(classified)) && unclear.count < 5 { unclear.append(classified) }
+            if outcomes.contains(where: { if case .success = $0 { true } else { false } }) { accepted += 1 }
+            for case .failure(let error) in outcomes {
+                guard let message = refusal(error) else {
+                    unclear.append("not an invalid-response error: \(error)")
+                    continue
+                }
+                self.refusal(message)
+            }
+        }
     }
 
     @Test func usageCSV() {
@@ -126,25 +141,19 @@ struct BadInputFuzzTests {
         ]
         var tally = Tally()
         for _ in 0..<Self.perParser {
-            tally.tried += 1
             let body = Data(Self.mutate(valid.randomElement(using: &random)!, &random).utf8)
-            var outcomes: [Result<Void, any Error>] = []
-            outcomes.append(Result { _ = try AutotaskSession.decodeAnswer(ItemsEnvelope<ContractServiceUnit>.self, from: body, entity: "ContractServiceUnits") })
-            outcomes.append(Result { _ = try AutotaskSession.decodeAnswer(ItemsEnvelope<Contract>.self, from: body, entity: "Contracts") })
-            outcomes.append(Result { _ = try AutotaskSession.decodeAnswer(ThresholdInformation.self, from: body, entity: "thresholdInformation") })
-            outcomes.append(Result { _ = try AutotaskSession.decodeAnswer(CreateResult.self, from: body, entity: "ContractServiceAdjustments") })
+            let outcomes: [Result<Void, any Error>] = [
+                Result { _ = try AutotaskSession.decodeAnswer(ItemsEnvelope<ContractServiceUnit>.self, from: body, entity: "ContractServiceUnits") },
+                Result { _ = try AutotaskSession.decodeAnswer(ItemsEnvelope<Contract>.self, from: body, entity: "Contracts") },
+                Result { _ = try AutotaskSession.decodeAnswer(ThresholdInformation.self, from: body, entity: "thresholdInformation") },
+                Result { _ = try AutotaskSession.decodeAnswer(CreateResult.self, from: body, entity: "ContractServiceAdjustments") },
+            ]
             let status = [400, 401, 403, 404, 405, 409, 429, 500, 502, 503, 504].randomElement(using: &random)!
             let classified = ErrorClassifier.classify(
                 status: status, errors: AutotaskSession.errors(in: body), retryAfter: nil,
                 request: .init(method: "POST", entity: "ContractServiceAdjustments", ids: []))
-            if !Self.isClear(ForeignText.bounded(classified.description)) && tally.unclear.count < 5 { tally.unclear.append(classified.description) }
-            if outcomes.contains(where: { if case .success = $0 { true } else { false } }) { tally.accepted += 1 }
-            for case .failure(let error) in outcomes {
-                guard let error = error as? AutotaskError, error.reason == .invalidResponse else {
-                    tally.unclear.append("not an invalid-response AutotaskError: \(error)")
-                    continue
-                }
-                tally.refusal(error.description)
+            tally.answer(outcomes, classified: classified.description) { error in
+                (error as? AutotaskError).flatMap { $0.reason == .invalidResponse ? $0.description : nil }
             }
         }
         print("bad input, Autotask answers: \(tally)")
@@ -163,24 +172,18 @@ struct BadInputFuzzTests {
         let credentials = HuntressCredentials(publicKey: "hk_public", privateKey: "hk_private_secret")
         var tally = Tally()
         for _ in 0..<Self.perParser {
-            tally.tried += 1
             let body = Data(Self.mutate(valid.randomElement(using: &random)!, &random).utf8)
-            var outcomes: [Result<Void, any Error>] = []
-            outcomes.append(Result { _ = try HuntressSession.decodeAnswer(OrganizationsPage.self, from: body, call: call) })
-            outcomes.append(Result { _ = try HuntressSession.decodeAnswer(OrganizationAnswer.self, from: body, call: call) })
+            let outcomes: [Result<Void, any Error>] = [
+                Result { _ = try HuntressSession.decodeAnswer(OrganizationsPage.self, from: body, call: call) },
+                Result { _ = try HuntressSession.decodeAnswer(OrganizationAnswer.self, from: body, call: call) },
+            ]
             let status = [400, 401, 403, 404, 429, 500, 502, 503].randomElement(using: &random)!
             let classified = StatusClassifier.classify(
                 status: status, headers: HTTPHeaders([("Retry-After", Self.tokens.randomElement(using: &random)!)]), body: body,
                 request: "GET organizations", credentials: credentials)
             #expect(!classified.description.contains("hk_private_secret"))
-            if !Self.isClear(ForeignText.bounded(classified.description)) && tally.unclear.count < 5 { tally.unclear.append(classified.description) }
-            if outcomes.contains(where: { if case .success = $0 { true } else { false } }) { tally.accepted += 1 }
-            for case .failure(let error) in outcomes {
-                guard let error = error as? HuntressError, error.reason == .invalidResponse else {
-                    tally.unclear.append("not an invalid-response HuntressError: \(error)")
-                    continue
-                }
-                tally.refusal(error.description)
+            tally.answer(outcomes, classified: classified.description) { error in
+                (error as? HuntressError).flatMap { $0.reason == .invalidResponse ? $0.description : nil }
             }
         }
         print("bad input, Huntress answers: \(tally)")
