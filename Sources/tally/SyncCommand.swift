@@ -45,12 +45,12 @@ struct SyncCommand: AsyncParsableCommand {
                 tenantID: tenantID, organizationID: organization, product: product,
                 requestedBy: ProcessInfo.processInfo.environment["USER"], refresh: !noRefresh, on: db)
             if run.refreshing {
-                print("run \(run.runID): refreshing \(tenant)'s usage from Huntress; its syncs follow")
+                printNow("run \(run.runID): refreshing \(tenant)'s usage from Huntress; its syncs follow")
             } else if run.jobCount == 0 {
                 print("nothing to sync for \(tenant): no organization has a mapped product or usage (`tally map list \(tenant)`)")
                 return
             }
-            if !run.refreshing { print("run \(run.runID): \(run.jobCount) jobs queued for \(tenant)") }
+            if !run.refreshing { printNow("run \(run.runID): \(counted(run.jobCount, "job")) queued for \(tenant)") }
             guard wait else { return }
             try await waitForRun(tenantID: tenantID, runID: run.runID, on: db)
         }
@@ -97,6 +97,15 @@ struct SyncCommand: AsyncParsableCommand {
         }
     }
 
+    /// "finished: 30 succeeded", or "finished with 1 failure and 2 held changes (27 succeeded)".
+    static func ending(_ progress: Runs.Progress) -> String {
+        var problems: [String] = []
+        if progress.failed > 0 { problems.append(counted(progress.failed, "failure")) }
+        if progress.held > 0 { problems.append(counted(progress.held, "held change")) }
+        let succeeded = "\(progress.succeeded) succeeded" + (progress.skipped > 0 ? ", \(progress.skipped) skipped" : "")
+        return problems.isEmpty ? "finished: \(succeeded)" : "finished with \(problems.joined(separator: " and ")) (\(succeeded))"
+    }
+
     private func waitForRun(tenantID: Int64, runID: Int64, on db: Database) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutSeconds * 1000))
         var last = ""
@@ -107,16 +116,19 @@ struct SyncCommand: AsyncParsableCommand {
                 : "\(progress.done)/\(progress.jobCount) done, \(progress.failed) failed, \(progress.held) held, \(progress.skipped) skipped"
                     + (progress.refreshError.map { " (\($0))" } ?? "")
             if line != last {
-                print(line)
+                printNow(line)
                 last = line
             }
             if progress.isFinished {
                 let problems = try await Runs.problems(tenantID: tenantID, runID: runID, on: db)
                 var table = Table("organization", "product", "outcome", "what to do")
                 for problem in problems {
-                    table.add("\(problem.organizationID)", problem.product, problem.outcome, problem.message)
+                    // A held change names the whole command that releases it, job id included.
+                    let approve = problem.outcome == "held" ? " Approve: tally jobs approve \(tenant) \(problem.jobID)" : ""
+                    table.add("\(problem.organizationID)", problem.product, problem.outcome, problem.message + approve)
                 }
                 if !problems.isEmpty { print(table.rendered) }
+                printNow("run \(runID) " + Self.ending(progress))
                 if progress.failed > 0 { throw ExitCode.failure }
                 return
             }

@@ -73,6 +73,8 @@ public enum Runs {
 
     /// A job of a run that did not simply succeed, with what to do about it.
     public struct Problem: Sendable, Equatable {
+        /// The sync job that ended so (`tally jobs approve TENANT JOB` for a held one).
+        public var jobID: Int64
         public var organizationID: Int64
         public var product: String
         public var outcome: String
@@ -82,11 +84,11 @@ public enum Runs {
     /// The run's failed, held and skipped results, failures first.
     public static func problems(tenantID: Int64, runID: Int64, on connection: Connection) async throws -> [Problem] {
         try await connection.query("""
-            SELECT organization_id, product, outcome, message FROM results
+            SELECT job_id, organization_id, product, outcome, message FROM results
             WHERE tenant_id = \(tenantID) AND run_id = \(runID) AND outcome IN ('failed', 'held', 'skipped')
             ORDER BY outcome, organization_id, product
             """, name: "run problems").map {
-            Problem(organizationID: try $0.decode("organization_id"), product: try $0.decode("product"),
+            Problem(jobID: try $0.decode("job_id"), organizationID: try $0.decode("organization_id"), product: try $0.decode("product"),
                     outcome: try $0.decode("outcome"), message: try $0.decode("message"))
         }
     }
