@@ -33,6 +33,28 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
         self.paging = paging
     }
 
+    /// Every fault a spec may name, with what it does: `--faults`' help and the
+    /// refusal of an unknown name both list them from here.
+    public static let known: [(key: String, meaning: String)] = [
+        ("5xx", "rate of 503 answers"),
+        ("ise", "rate of bare 500 answers (also 500)"),
+        ("429", "rate of 429 answers with Retry-After (also throttle)"),
+        ("hang", "rate of calls answered 504 after hangFor (also timeout)"),
+        ("hangFor", "how long a hang lasts (ms or s)"),
+        ("lost", "rate of writes applied whose answer is lost"),
+        ("late", "rate of writes answered 504 at once and applied lateBy later"),
+        ("lateBy", "how late a late write lands (ms or s)"),
+        ("paging", "garbled, repeat or elsewhere: a broken nextPageUrl"),
+        ("latency", "milliseconds added to every call"),
+        ("outage", "on: every call refused with 503"),
+        ("seed", "the faults' random seed"),
+    ]
+
+    public static var help: String {
+        "Faults to inject from the start, e.g. 5xx=0.05,ise=0.01,latency=50,seed=7. Known: "
+            + known.map { "\($0.key) (\($0.meaning))" }.joined(separator: "; ") + "."
+    }
+
     public init(parsing spec: String) throws {
         for part in spec.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
             let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
@@ -67,7 +89,7 @@ public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
             case "seed":
                 guard let s = UInt64(value) else { throw FaultSpecError(text: "seed needs a whole number") }
                 seed = s
-            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: 5xx, ise, 429, hang, hangFor, lost, late, lateBy, paging, latency, outage, seed)")
+            default: throw FaultSpecError(text: "unknown fault '\(key)' (known: \(Self.known.map(\.key).joined(separator: ", ")))")
             }
         }
     }

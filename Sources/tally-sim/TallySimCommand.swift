@@ -50,7 +50,7 @@ struct TallySimCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds added per call past half of the hourly budget (doubled past three quarters).")
     var budgetLatency: Int = 500
 
-    @Option(help: "Faults to inject from the start, e.g. 5xx=0.05,ise=0.01,latency=50,seed=7.")
+    @Option(help: ArgumentHelp(stringLiteral: FaultSpec.help))
     var faults: String?
 
     @Option(name: .customLong("huntress-world"), help: "Huntress accounts to serve: JSON as POST /_sim/huntress/world takes it.")

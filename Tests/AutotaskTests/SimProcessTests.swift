@@ -1,5 +1,6 @@
 @testable import Autotask
 import Foundation
+import TallySim
 import Testing
 
 /// `tally-sim` as a process: it prints its address when ready and serves the world it was given.
@@ -7,6 +8,23 @@ import Testing
 struct SimProcessTests {
     /// Beside the test bundle in the build directory.
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tally-sim")
+
+    /// `--help` names every fault the simulator knows (it left out 429 and lost: issue 20).
+    @Test func helpNamesEveryFault() throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["--help"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let words = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for fault in FaultSpec.known {
+            #expect(words.contains("\(fault.key) (\(fault.meaning))"), "\(fault.key) missing from: \(words)")
+        }
+        #expect(FaultSpec.known.map(\.key).contains("429") && FaultSpec.known.map(\.key).contains("lost"))
+    }
 
     @Test(.enabled(
         if: FileManager.default.isExecutableFile(atPath: SimProcessTests.executable.path),
