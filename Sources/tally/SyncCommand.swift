@@ -97,6 +97,30 @@ struct SyncCommand: AsyncParsableCommand {
         }
     }
 
+    /// A table row per problem, except that one cause shared by several syncs (a
+    /// tenant-wide one: wrong credentials, a missing permission) is said once,
+    /// with the organizations and the count. A held change names the whole
+    /// command that releases it, job id included.
+    static func problemRows(_ problems: [Runs.Problem], tenant: String) -> [[String]] {
+        var groups: [(key: String, members: [Runs.Problem])] = []
+        for problem in problems {
+            let key = problem.outcome == "held" ? "held \(problem.jobID)" : problem.outcome + "\u{0}" + problem.message
+            if let index = groups.firstIndex(where: { $0.key == key }) { groups[index].members.append(problem) } else { groups.append((key, [problem])) }
+        }
+        return groups.map { group in
+            let first = group.members[0]
+            guard group.members.count > 1 else {
+                let approve = first.outcome == "held" ? " Approve: tally jobs approve \(tenant) \(first.jobID)" : ""
+                return ["\(first.organizationID)", first.product, first.outcome, first.message + approve]
+            }
+            let organizations = Array(Set(group.members.map(\.organizationID))).sorted()
+            let shown = organizations.prefix(3).map(String.init).joined(separator: ", ")
+                + (organizations.count > 3 ? " and \(organizations.count - 3) more" : "")
+            let products = Array(Set(group.members.map(\.product))).sorted().joined(separator: ", ")
+            return [shown, products, first.outcome, "\(first.message) (\(counted(group.members.count, "sync")))"]
+        }
+    }
+
     /// "finished: 30 succeeded", or "finished with 1 failure and 2 held changes (27 succeeded)".
     static func ending(_ progress: Runs.Progress) -> String {
         var problems: [String] = []
@@ -122,11 +146,7 @@ struct SyncCommand: AsyncParsableCommand {
             if progress.isFinished {
                 let problems = try await Runs.problems(tenantID: tenantID, runID: runID, on: db)
                 var table = Table("organization", "product", "outcome", "what to do")
-                for problem in problems {
-                    // A held change names the whole command that releases it, job id included.
-                    let approve = problem.outcome == "held" ? " Approve: tally jobs approve \(tenant) \(problem.jobID)" : ""
-                    table.add("\(problem.organizationID)", problem.product, problem.outcome, problem.message + approve)
-                }
+                for row in Self.problemRows(problems, tenant: tenant) { table.add(row) }
                 if !problems.isEmpty { print(table.rendered) }
                 printNow("run \(runID) " + Self.ending(progress))
                 if progress.failed > 0 { throw ExitCode.failure }

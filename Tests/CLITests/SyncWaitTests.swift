@@ -34,4 +34,22 @@ struct SyncWaitTests {
             await workers.stopAll()
         }
     }
+
+    /// A tenant-wide cause is said once for the run, with the count, not once per job.
+    @Test func aCauseSharedByEverySyncIsSaidOnce() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 3) { fixture in
+            let cli = TallyCLI(fixture)
+            let wrong = try cli.run(["tenant", "credentials", "msp-1", "--secret-stdin"], input: "not-the-secret\n")
+            #expect(wrong.status == 0, "\(wrong.error)")
+            let workers = try fixture.startWorkers(1)
+            let sync = try cli.run(["sync", "msp-1", "--wait", "--timeout-seconds", "60"])
+            await workers.stopAll()
+            #expect(sync.status == 1, "\(sync.output)\(sync.error)")
+            let rows = sync.output.split(separator: "\n").filter { $0.contains("failed") && !$0.contains("done,") }
+            #expect(rows.count == 1, "\(sync.output)")
+            #expect(rows.first?.contains("1, 2, 3") == true && rows.first?.contains("edr, m365") == true, "\(sync.output)")
+            #expect(rows.first?.contains("(6 syncs)") == true, "\(sync.output)")
+            #expect(sync.output.contains("finished with 6 failures (0 succeeded)"), "\(sync.output)")
+        }
+    }
 }
