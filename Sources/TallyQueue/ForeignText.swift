@@ -10,7 +10,7 @@ public enum ForeignText {
         var clean = String.UnicodeScalarView()
         var spaceOwed = false
         for scalar in text.unicodeScalars {
-            if scalar == " " || scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+            if scalar == " " || isControl(scalar) {
                 spaceOwed = !clean.isEmpty
             } else {
                 if spaceOwed { clean.append(" ") }
@@ -22,6 +22,12 @@ public enum ForeignText {
         guard cleaned.count > limit else { return cleaned }
         let dropped = cleaned.count - limit
         return String(cleaned.prefix(limit)) + "… (\(grouped(dropped)) more characters not kept)"
+    }
+
+    /// A control character, or a line or paragraph separator: what may move a
+    /// terminal's cursor or break a line where one was not meant.
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 
     static func grouped(_ number: Int) -> String {

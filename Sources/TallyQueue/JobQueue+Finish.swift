@@ -131,10 +131,8 @@ private struct EndFields {
         self.runAt = runAt
         self.delaySeconds = delaySeconds
         self.refund = refund
-        // A backstop for texts that did not come through the worker's failure path
-        // (notes, reasons): the worker bounds failures at `ForeignText.limit`.
-        self.error = error.map { ForeignText.bounded($0, limit: 2 * ForeignText.limit) }
-        self.message = message.map { ForeignText.bounded($0, limit: 2 * ForeignText.limit) }
-        self.deferredReason = deferredReason.map { ForeignText.bounded($0, limit: 2 * ForeignText.limit) }
+        self.error = error
+        self.message = message
+        self.deferredReason = deferredReason
     }
 }

@@ -68,11 +68,11 @@ extension Worker {
         case .success(.succeeded):
             return (.finished(.succeeded, message: nil), report.value)
         case .success(.noted(let note)):
-            return (.finished(.succeeded, message: note), report.value)
+            return (.finished(.succeeded, message: ForeignText.bounded(note)), report.value)
         case .success(.skipped(let reason)):
-            return (.finished(.skipped, message: reason), report.value)
+            return (.finished(.skipped, message: ForeignText.bounded(reason)), report.value)
         case .success(.held(let reason)):
-            return (.finished(.held, message: reason), report.value)
+            return (.finished(.held, message: ForeignText.bounded(reason)), report.value)
         case .failure(let error):
             return (ending(for: error, job: job, cancelledByOperator: flag.isSet, logger: jobLogger), report.value)
         }

@@ -102,22 +102,28 @@ struct SyncCommand: AsyncParsableCommand {
     /// with the organizations and the count. A held change names the whole
     /// command that releases it, job id included.
     static func problemRows(_ problems: [Runs.Problem], tenant: String) -> [[String]] {
-        var groups: [(key: String, members: [Runs.Problem])] = []
+        var groups: [[Runs.Problem]] = []
+        var groupOfKey: [String: Int] = [:]
         for problem in problems {
             let key = problem.outcome == "held" ? "held \(problem.jobID)" : problem.outcome + "\u{0}" + problem.message
-            if let index = groups.firstIndex(where: { $0.key == key }) { groups[index].members.append(problem) } else { groups.append((key, [problem])) }
+            if let index = groupOfKey[key] {
+                groups[index].append(problem)
+            } else {
+                groupOfKey[key] = groups.count
+                groups.append([problem])
+            }
         }
-        return groups.map { group in
-            let first = group.members[0]
-            guard group.members.count > 1 else {
+        return groups.map { members in
+            let first = members[0]
+            guard members.count > 1 else {
                 let approve = first.outcome == "held" ? " Approve: tally jobs approve \(tenant) \(first.jobID)" : ""
                 return ["\(first.organizationID)", first.product, first.outcome, first.message + approve]
             }
-            let organizations = Array(Set(group.members.map(\.organizationID))).sorted()
+            let organizations = Array(Set(members.map(\.organizationID))).sorted()
             let shown = organizations.prefix(3).map(String.init).joined(separator: ", ")
                 + (organizations.count > 3 ? " and \(organizations.count - 3) more" : "")
-            let products = Array(Set(group.members.map(\.product))).sorted().joined(separator: ", ")
-            return [shown, products, first.outcome, "\(first.message) (\(counted(group.members.count, "sync")))"]
+            let products = Array(Set(members.map(\.product))).sorted().joined(separator: ", ")
+            return [shown, products, first.outcome, "\(first.message) (\(counted(members.count, "sync")))"]
         }
     }
 

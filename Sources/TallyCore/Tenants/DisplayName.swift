@@ -40,7 +40,5 @@ public enum DisplayName {
         return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? " " : $0 }))
     }
 
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
-    }
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool { ForeignText.isControl(scalar) }
 }
