@@ -68,9 +68,9 @@ struct HuntressUsageReader {
 
     /// A count Huntress answered must be one Tally can bill: 0 to 2³¹ − 1 (never an overflow, never a negative target).
     static func checkCount(_ units: Int, organization: HuntressOrganization, product: String) throws {
-        guard !(0...Int(Int32.max)).contains(units) else { return }
+        guard !UsageRow.billableUnits.contains(units) else { return }
         throw HuntressCountError(
-            description: "Huntress answered \(units) \(product) units for organization “\(organization.name ?? "unnamed")” (\(organization.id)), which is not a count Tally can bill (0 to \(Int32.max)): the refresh stopped and wrote nothing; report it to Huntress")
+            description: "Huntress answered \(units) \(product) units for organization “\(organization.name ?? "unnamed")” (\(organization.id)), which is not a count Tally can bill (0 to \(UsageRow.billableUnits.upperBound)): the refresh stopped and wrote nothing; report it to Huntress")
     }
 
     static func listCount(_ field: String, of organization: HuntressOrganization) -> Int? {

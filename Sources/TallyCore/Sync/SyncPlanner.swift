@@ -73,9 +73,9 @@ public struct SyncPlanner: Sendable {
                 "Autotask has service \(serviceID) on contract \(contractID) of \(who) but no ContractServiceUnits row that covers \(tenant.today) (\(request) answered none), so its units today are unknown and nothing was posted: check the service's dates on the contract in Autotask, then sync again"),
                 .unitsUnknown)
         }
-        guard (0...Int(Int32.max)).contains(current) else {
+        guard UsageRow.billableUnits.contains(current) else {
             return ending(.fail(.unitsUnknown,
-                "Autotask answered \(current) units for service \(serviceID) on contract \(contractID) of \(who), which is not a count Tally can bill (0 to \(Int32.max)): nothing was posted; check the contract service in Autotask"),
+                "Autotask answered \(current) units for service \(serviceID) on contract \(contractID) of \(who), which is not a count Tally can bill (0 to \(UsageRow.billableUnits.upperBound)): nothing was posted; check the contract service in Autotask"),
                 .unitsUnknown)
         }
         report.unitsBefore = current

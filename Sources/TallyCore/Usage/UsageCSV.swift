@@ -67,16 +67,16 @@ public enum UsageCSV {
         InputError("the CSV is \(bytes / (1 << 20)) MiB or more; Tally reads at most \(maxBytes >> 20) MiB at once: split it into several files and import each")
     }
 
-    /// Units fit PostgreSQL's `integer` (0 … 2,147,483,647).
+    /// Units within `UsageRow.billableUnits`.
     static func units(_ text: String, line: Int) throws(InputError) -> Int {
         let digits = text.hasPrefix("+") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw InputError("line \(line), units: \"\(shown(text))\" is not a whole number of units, 0 or more")
         }
-        guard let units = Int32(digits) else {
-            throw InputError("line \(line), units: \(shown(text)) is more than \(Int32.max), the most units Tally bills: check the column")
+        guard let units = Int(digits), UsageRow.billableUnits.contains(units) else {
+            throw InputError("line \(line), units: \(shown(text)) is more than \(UsageRow.billableUnits.upperBound), the most units Tally bills: check the column")
         }
-        return Int(units)
+        return units
     }
 
     private static func isBlank(_ record: CSVRecords.Record) -> Bool {

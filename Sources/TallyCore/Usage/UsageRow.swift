@@ -2,6 +2,10 @@ public import Foundation
 
 /// Billable units of one product at one organization.
 public struct UsageRow: Sendable, Equatable {
+    /// The units Tally bills: they fit PostgreSQL's `integer` (`usage.units`,
+    /// `results.target_units`), and a count outside is refused wherever it comes from.
+    public static let billableUnits = 0...Int(Int32.max)
+
     public var organizationID: Int64
     /// Creates or renames the organization when given.
     public var organizationName: String?
