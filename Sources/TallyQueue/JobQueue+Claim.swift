@@ -13,8 +13,8 @@ public struct Claim: Sendable {
 extension JobQueue {
     /// Takes a free concurrency slot of the tenant whose turn it is and up
     /// to `batchSize` of its ready jobs of `kinds`, in one statement. The
-    /// first job is marked started (it uses an attempt); the others wait in
-    /// the batch. `kindsDecideTenant`: pass true for a worker limited to some
+    /// jobs are marked started (each uses an attempt) and run one after
+    /// another; their ends are written together (`finish`). `kindsDecideTenant`: pass true for a worker limited to some
     /// kinds, so that tenants with only other kinds ready are passed over;
     /// a worker that runs every kind it knows passes false (cheaper; a
     /// tenant whose only ready jobs are of kinds unknown to this build is
@@ -84,7 +84,7 @@ extension JobQueue {
             picked AS (
                 -- One tenant, read in index order: the batch costs its size,
                 -- not the length of the tenant's backlog.
-                SELECT j.tenant_id, j.job_id, j.priority, j.run_at, j.run_id, j.deferred_reason
+                SELECT j.tenant_id, j.job_id, j.priority, j.run_at, j.run_id, j.deferred_reason, j.run_alone
                 FROM jobs j
                 WHERE j.tenant_id = (SELECT tenant_id FROM candidate)
                   AND j.state = 'queued' AND j.run_at <= now()
@@ -94,14 +94,20 @@ extension JobQueue {
                 FOR UPDATE OF j SKIP LOCKED
             ),
             first_job AS (
-                SELECT job_id FROM picked ORDER BY priority DESC, run_at, job_id LIMIT 1
+                SELECT job_id, run_alone FROM picked ORDER BY priority DESC, run_at, job_id LIMIT 1
+            ),
+            batch AS (
+                -- A job lost with its worker in a batch runs alone next (sql/015):
+                -- alone if it comes first, left for a later claim otherwise.
+                SELECT p.* FROM picked p, first_job f
+                WHERE CASE WHEN f.run_alone THEN p.job_id = f.job_id ELSE NOT p.run_alone END
             ),
             slot_taken AS (
                 UPDATE queue_slots s
                 SET holder_worker = \(worker), holder_task = \(task),
                     lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), last_claimed_at = now()
                 FROM candidate c
-                WHERE s.tenant_id = c.tenant_id AND s.slot = c.slot AND EXISTS (SELECT 1 FROM picked)
+                WHERE s.tenant_id = c.tenant_id AND s.slot = c.slot AND EXISTS (SELECT 1 FROM batch)
             ),
             counts_locked AS (
                 -- The claim counts its batch out of queued_job_counts itself
@@ -109,7 +115,7 @@ extension JobQueue {
                 -- run, locked in run order.
                 SELECT q.tenant_id, q.run_id FROM queued_job_counts q
                 WHERE q.tenant_id = (SELECT tenant_id FROM candidate)
-                  AND q.run_id IN (SELECT coalesce(p.run_id, 0) FROM picked p)
+                  AND q.run_id IN (SELECT coalesce(p.run_id, 0) FROM batch p)
                 ORDER BY q.run_id
                 FOR UPDATE
             ),
@@ -119,17 +125,17 @@ extension JobQueue {
                 FROM counts_locked l,
                      (SELECT coalesce(run_id, 0) AS run_id, count(*)::int AS jobs,
                              count(*) FILTER (WHERE deferred_reason IS NOT NULL)::int AS deferred
-                      FROM picked GROUP BY 1) AS p
+                      FROM batch GROUP BY 1) AS p
                 WHERE q.tenant_id = l.tenant_id AND q.run_id = l.run_id AND p.run_id = l.run_id
             ),
             rest AS (
                 SELECT (SELECT r.run_at FROM jobs r
                         WHERE r.tenant_id = c.tenant_id AND r.state = 'queued'
-                          AND r.job_id NOT IN (SELECT job_id FROM picked)
+                          AND r.job_id NOT IN (SELECT job_id FROM batch)
                         ORDER BY r.tenant_id, r.run_at LIMIT 1) AS ready_at,
                        (SELECT r.priority FROM jobs r
                         WHERE r.tenant_id = c.tenant_id AND r.state = 'queued'
-                          AND r.job_id NOT IN (SELECT job_id FROM picked)
+                          AND r.job_id NOT IN (SELECT job_id FROM batch)
                         ORDER BY r.tenant_id, r.priority DESC, r.run_at, r.job_id LIMIT 1) AS top_priority
                 FROM candidate c
             ),
@@ -146,10 +152,8 @@ extension JobQueue {
                 UPDATE jobs j
                 SET state = 'running', worker_id = \(worker), slot = c.slot,
                     lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
-                    started_at = CASE WHEN j.job_id = f.job_id THEN now() END,
-                    attempts = j.attempts + CASE WHEN j.job_id = f.job_id THEN 1 ELSE 0 END,
-                    deferred_reason = NULL
-                FROM picked p, candidate c, first_job f
+                    started_at = now(), attempts = j.attempts + 1, deferred_reason = NULL
+                FROM batch p, candidate c
                 WHERE j.tenant_id = p.tenant_id AND j.job_id = p.job_id
                 RETURNING j.tenant_id, j.job_id, j.kind, j.unique_key, j.run_id, j.priority, j.run_at,
                           j.attempts, j.max_attempts, j.args::text AS args, j.slot

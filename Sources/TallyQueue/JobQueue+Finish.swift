@@ -1,53 +1,95 @@
 public import Foundation
 public import Postgres
 
+/// A job of a batch as its worker ended it, to be written with the others.
+public struct EndedJob: Sendable {
+    public var job: ClaimedJob
+    public var end: JobEnd
+    /// The handler's account of the job (JSON object text), stored with its end.
+    public var report: String?
+    /// When the worker began the job; nil keeps the claim's time.
+    public var startedAt: Date?
+
+    public init(_ job: ClaimedJob, _ end: JobEnd, report: String? = nil, startedAt: Date? = nil) {
+        self.job = job
+        self.end = end
+        self.report = report
+        self.startedAt = startedAt
+    }
+}
+
 extension JobQueue {
-    /// Ends a running job leased to `worker` and, in the same statement, marks
-    /// `next` (the following job of the batch) as started. `report` (JSON
-    /// object text) is the handler's account of the job, stored with its end.
-    /// Answers false when the job was no longer leased to the worker (its lease ran
-    /// out and it was reclaimed): then nothing is written.
+    /// Writes the ends of running jobs of one tenant leased to `worker`, in one
+    /// statement, and with `releasing` also frees that slot of the tenant
+    /// (the batch is over). Answers the jobs written: a job missing from the
+    /// answer was no longer leased to the worker (its lease ran out and it was
+    /// reclaimed), and nothing was written for it.
     @discardableResult
     public static func finish(
-        _ job: ClaimedJob, _ end: JobEnd, report: String? = nil, worker: UUID, startingNext next: ClaimedJob? = nil,
-        on connection: Connection
+        _ ended: [EndedJob], worker: UUID, releasing slot: Int? = nil, on connection: Connection
+    ) async throws -> Set<JobKey> {
+        guard let tenantID = ended.first?.job.tenantID else { return [] }
+        precondition(ended.allSatisfy { $0.job.tenantID == tenantID }, "one finish writes one tenant's jobs")
+        let rows = try await connection.query(
+            finishStatement(ended, tenantID: tenantID, worker: worker, releasing: slot), name: "finish jobs", prepared: true)
+        return Set(try rows.map { JobKey(tenantID: tenantID, jobID: try $0.decode("job_id")) })
+    }
+
+    /// Ends one job; answers false when the job was no longer leased to the worker.
+    @discardableResult
+    public static func finish(
+        _ job: ClaimedJob, _ end: JobEnd, report: String? = nil, worker: UUID, on connection: Connection
     ) async throws -> Bool {
-        let statement = finishStatement(job, end, report: report, worker: worker, startingNext: next)
-        return try await connection.query(statement, name: "finish job", prepared: true)[0].decode("done", as: Int.self) == 1
+        try await finish([EndedJob(job, end, report: report)], worker: worker, on: connection).contains(job.key)
+    }
+
+    /// Frees a slot with no job to end (e.g. every job of the batch was lost).
+    public static func releaseSlot(tenantID: Int64, slot: Int, worker: UUID, on connection: Connection) async throws {
+        try await connection.execute("""
+            UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
+            WHERE tenant_id = \(tenantID) AND slot = \(slot) AND holder_worker = \(worker)
+            """, name: "release slot")
     }
 
     /// The statement behind `finish` (the benchmark runs it through pgbench as a baseline).
-    public static func finishStatement(
-        _ job: ClaimedJob, _ end: JobEnd, report: String? = nil, worker: UUID, startingNext next: ClaimedJob?
-    ) -> SQL {
-        let fields = EndFields(end)
+    public static func finishStatement(_ ended: [EndedJob], tenantID: Int64, worker: UUID, releasing slot: Int?) -> SQL {
+        let fields = ended.map { EndFields($0.end) }
         return """
-            WITH done AS (
-                UPDATE jobs SET
-                    state = \(fields.state),
-                    finished_at = CASE WHEN \(fields.state) = 'queued' THEN NULL ELSE now() END,
-                    run_at = coalesce(\(fields.runAt)::timestamptz, now() + make_interval(secs => \(fields.delaySeconds)), run_at),
-                    attempts = greatest(0, attempts - CASE WHEN \(fields.refund) AND started_at IS NOT NULL THEN 1 ELSE 0 END),
-                    last_error = coalesce(\(fields.error), last_error),
-                    outcome_message = \(fields.message),
-                    deferred_reason = \(fields.deferredReason),
-                    report = \(report)::jsonb,
-                    worker_id = CASE WHEN \(fields.state) = 'queued' THEN NULL ELSE worker_id END,
-                    started_at = CASE WHEN \(fields.state) = 'queued' THEN NULL ELSE started_at END,
+            WITH ended AS (
+                SELECT * FROM unnest(
+                    \(ended.map(\.job.jobID))::bigint[], \(fields.map(\.state))::text[], \(fields.map(\.runAt))::timestamptz[],
+                    \(fields.map(\.delaySeconds))::float8[], \(fields.map(\.refund))::boolean[], \(fields.map(\.error))::text[],
+                    \(fields.map(\.message))::text[], \(fields.map(\.deferredReason))::text[], \(ended.map(\.report))::jsonb[],
+                    \(ended.map(\.startedAt))::timestamptz[])
+                    AS e(job_id, state, run_at, delay_seconds, refund, error, message, deferred_reason, report, started_at)
+            ),
+            done AS (
+                UPDATE jobs j SET
+                    state = e.state,
+                    finished_at = CASE WHEN e.state = 'queued' THEN NULL ELSE now() END,
+                    run_at = coalesce(e.run_at, now() + make_interval(secs => e.delay_seconds), j.run_at),
+                    attempts = greatest(0, j.attempts - CASE WHEN e.refund THEN 1 ELSE 0 END),
+                    last_error = coalesce(e.error, j.last_error),
+                    outcome_message = e.message,
+                    deferred_reason = e.deferred_reason,
+                    report = e.report,
+                    worker_id = CASE WHEN e.state = 'queued' THEN NULL ELSE j.worker_id END,
+                    started_at = CASE WHEN e.state = 'queued' THEN NULL ELSE coalesce(e.started_at, j.started_at) END,
                     lease_expires_at = NULL,
-                    slot = NULL
+                    slot = NULL,
+                    run_alone = false
+                FROM ended e
                 -- "worker_id = W AND finished_at IS NULL" is "running under W"
                 -- (queued jobs have no worker), written so that no partial index
                 -- on state looks cheaper than the primary key to a generic plan.
-                WHERE tenant_id = \(job.tenantID) AND job_id = \(job.jobID) AND worker_id = \(worker) AND finished_at IS NULL
-                RETURNING job_id
+                WHERE j.tenant_id = \(tenantID) AND j.job_id = e.job_id AND j.worker_id = \(worker) AND j.finished_at IS NULL
+                RETURNING j.job_id
             ),
-            started AS (
-                UPDATE jobs SET started_at = now(), attempts = attempts + 1
-                WHERE tenant_id = \(next?.tenantID) AND job_id = \(next?.jobID) AND worker_id = \(worker)
-                  AND finished_at IS NULL AND started_at IS NULL AND EXISTS (SELECT 1 FROM done)
+            released AS (
+                UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
+                WHERE \(slot != nil) AND tenant_id = \(tenantID) AND slot = \(slot ?? 0) AND holder_worker = \(worker)
             )
-            SELECT count(*)::int AS done FROM done
+            SELECT job_id FROM done
             """
     }
 
@@ -59,42 +101,6 @@ extension JobQueue {
         EXISTS (SELECT 1 FROM jobs
                 WHERE tenant_id = \(job.tenantID) AND job_id = \(job.jobID) AND worker_id = \(worker)
                   AND state = 'running' AND lease_expires_at > now())
-        """
-    }
-
-    /// Marks `job` started (it uses an attempt) when it was not marked by the claim or by its predecessor's finish.
-    /// Answers false when the worker no longer holds the job.
-    public static func markStarted(_ job: ClaimedJob, worker: UUID, on connection: Connection) async throws -> Bool {
-        try await connection.execute("""
-            UPDATE jobs SET started_at = now(), attempts = attempts + 1
-            WHERE tenant_id = \(job.tenantID) AND job_id = \(job.jobID) AND worker_id = \(worker)
-              AND state = 'running' AND started_at IS NULL
-            """, name: "mark job started") == 1
-    }
-
-    /// Returns jobs of a batch that will not run here to `queued`, giving back
-    /// the attempt of any that had started.
-    public static func handBack(_ jobs: [ClaimedJob], worker: UUID, on connection: Connection) async throws {
-        guard let tenantID = jobs.first?.tenantID else { return }
-        try await connection.execute("""
-            UPDATE jobs SET state = 'queued', run_at = now(), worker_id = NULL, lease_expires_at = NULL, slot = NULL,
-                attempts = greatest(0, attempts - CASE WHEN started_at IS NOT NULL THEN 1 ELSE 0 END), started_at = NULL
-            WHERE tenant_id = \(tenantID) AND job_id = ANY (\(jobs.map(\.jobID))::bigint[])
-              AND worker_id = \(worker) AND state = 'running'
-            """, name: "hand back jobs")
-    }
-
-    /// Frees the slot a task took. No notification: the task that frees a
-    /// slot claims again at once, and a tenant whose jobs go back to the
-    /// queue (hand-back at shutdown) is announced by the requeue trigger.
-    public static func releaseSlot(tenantID: Int64, slot: Int, worker: UUID, on connection: Connection) async throws {
-        try await connection.execute(releaseStatement(tenantID: tenantID, slot: slot, worker: worker), name: "release slot", prepared: true)
-    }
-
-    public static func releaseStatement(tenantID: Int64, slot: Int, worker: UUID) -> SQL {
-        """
-        UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL
-        WHERE tenant_id = \(tenantID) AND slot = \(slot) AND holder_worker = \(worker)
         """
     }
 }

@@ -71,9 +71,11 @@ extension JobQueue {
     }
 
     /// Returns the work of workers whose leases ran out (killed, host lost)
-    /// to the queue. A job that was running uses up the attempt: one that
-    /// keeps killing its worker fails after its attempts. Answers how many
-    /// jobs went back or failed.
+    /// to the queue. Which job of a batch was running is not known (a claim
+    /// marks them all started, sql/015): a job lost alone has used its
+    /// attempt, so one that keeps killing its worker fails after its
+    /// attempts; the jobs of a lost batch of several get their attempts back
+    /// and run alone next. Answers how many jobs went back or failed.
     @discardableResult
     public static func reclaimExpired(on connection: Connection) async throws -> Int {
         try await connection.query("""
@@ -82,22 +84,29 @@ extension JobQueue {
                 WHERE holder_worker IS NOT NULL AND lease_expires_at < now()
             ),
             expired AS (
-                SELECT tenant_id, job_id FROM jobs
+                SELECT tenant_id, job_id, worker_id, slot FROM jobs
                 WHERE state = 'running' AND lease_expires_at < now()
                 FOR UPDATE SKIP LOCKED
             ),
+            lost AS (
+                SELECT tenant_id, job_id,
+                       count(*) OVER (PARTITION BY tenant_id, worker_id, slot) = 1 AS alone
+                FROM expired
+            ),
             reclaimed AS (
                 UPDATE jobs j SET
-                    state = CASE WHEN j.started_at IS NOT NULL AND j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
-                    finished_at = CASE WHEN j.started_at IS NOT NULL AND j.attempts >= j.max_attempts THEN now() END,
-                    last_error = CASE WHEN j.started_at IS NOT NULL
+                    state = CASE WHEN l.alone AND j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+                    finished_at = CASE WHEN l.alone AND j.attempts >= j.max_attempts THEN now() END,
+                    attempts = j.attempts - CASE WHEN l.alone THEN 0 ELSE 1 END,
+                    last_error = CASE WHEN l.alone
                         THEN 'its worker stopped while running it (lease expired after attempt ' || j.attempts || ' of ' || j.max_attempts || ')'
                         ELSE j.last_error END,
-                    worker_id = CASE WHEN j.started_at IS NOT NULL AND j.attempts >= j.max_attempts THEN j.worker_id END,
-                    started_at = CASE WHEN j.started_at IS NOT NULL AND j.attempts >= j.max_attempts THEN j.started_at END,
+                    run_alone = true,
+                    worker_id = CASE WHEN l.alone AND j.attempts >= j.max_attempts THEN j.worker_id END,
+                    started_at = CASE WHEN l.alone AND j.attempts >= j.max_attempts THEN j.started_at END,
                     lease_expires_at = NULL, slot = NULL
-                FROM expired e
-                WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id
+                FROM lost l
+                WHERE j.tenant_id = l.tenant_id AND j.job_id = l.job_id
                 RETURNING j.job_id
             )
             SELECT count(*)::int AS reclaimed FROM reclaimed

@@ -3,43 +3,46 @@ import Logging
 import Postgres
 
 extension Worker {
-    /// Runs a claimed batch of one tenant's jobs one after another, then frees the slot.
+    /// Runs a claimed batch of one tenant's jobs one after another, writes
+    /// their ends (`BatchEnds`), then frees the slot with the last write.
     func work(_ batch: [ClaimedJob]) async {
-        // The claim marked the first job started; each finish marks the next.
-        var isMarkedStarted = true
+        guard let first = batch.first else { return }
         let memo = BatchMemo()
+        let ends = BatchEnds(delay: configuration.finishDelay) { ended, releasingSlot in
+            await self.write(ended, releasing: releasingSlot ? first.slot : nil, tenantID: first.tenantID)
+        }
         for (index, job) in batch.enumerated() {
             if isStopping {
-                await reliably("hand back jobs") { try await JobQueue.handBack(Array(batch[index...]), worker: self.id, on: $0) }
-                for unstarted in batch[index...] { metrics.ended(unstarted.kind, .handedBack) }
+                for unstarted in batch[index...] {
+                    await ends.add(EndedJob(unstarted, .handedBack), ranFor: .zero)
+                    metrics.ended(unstarted.kind, .handedBack)
+                }
                 break
             }
-            if !isMarkedStarted {
-                let stillOurs = await reliably("mark job started") {
-                    try await JobQueue.markStarted(job, worker: self.id, on: $0)
-                }
-                guard stillOurs == true else { continue }
-            }
-            // The claim returned the first job's attempts after counting this
-            // one; the others were counted when they were marked started.
-            let running = index == 0 ? job : job.withAttempts(job.attempts + 1)
+            let startedAt = Date()
+            let started = ContinuousClock.now
             let (end, report) = inFlight.isCancelRequested(job.key)
                 ? (.finished(.cancelled, message: "cancelled by an operator"), nil)
-                : await execute(running, batch: batch, memo: memo)
-            let next = index + 1 < batch.count && !isStopping ? batch[index + 1] : nil
-            let outcome = await reliably("finish job") {
-                try await JobQueue.finish(running, end, report: report, worker: self.id, startingNext: next, on: $0)
-            }
+                : await execute(job, batch: batch, memo: memo)
             metrics.ended(job.kind, end)
-            if outcome != true {
-                logger.warning("lost the job before finishing it (its lease ran out); it will run again",
-                               metadata: ["tenant": "\(job.tenantID)", "job": "\(job.jobID)"])
-            }
-            isMarkedStarted = outcome == true && next != nil
+            await ends.add(EndedJob(job, end, report: report, startedAt: startedAt), ranFor: ContinuousClock.now - started)
         }
-        guard let first = batch.first else { return }
-        await reliably("release slot") {
-            try await JobQueue.releaseSlot(tenantID: first.tenantID, slot: first.slot, worker: self.id, on: $0)
+        await ends.flush(releasingSlot: true)
+    }
+
+    /// Writes jobs' ends (and frees the slot when `slot` is given), reliably.
+    private func write(_ ended: [EndedJob], releasing slot: Int?, tenantID: Int64) async {
+        let written = await reliably("finish jobs") { connection -> Set<JobKey> in
+            if ended.isEmpty, let slot {
+                try await JobQueue.releaseSlot(tenantID: tenantID, slot: slot, worker: self.id, on: connection)
+                return []
+            }
+            return try await JobQueue.finish(ended, worker: self.id, releasing: slot, on: connection)
+        }
+        guard let written else { return }
+        for lost in ended where !written.contains(lost.job.key) {
+            logger.warning("lost the job before finishing it (its lease ran out); it will run again",
+                           metadata: ["tenant": "\(lost.job.tenantID)", "job": "\(lost.job.jobID)"])
         }
     }
 
@@ -125,12 +128,5 @@ extension Worker {
                 try? await Task.sleep(for: Self.backoff(failures))
             }
         }
-    }
-}
-
-extension ClaimedJob {
-    func withAttempts(_ attempts: Int) -> ClaimedJob {
-        ClaimedJob(tenantID: tenantID, jobID: jobID, kind: kind, uniqueKey: uniqueKey, runID: runID, priority: priority,
-                   attempts: attempts, maxAttempts: maxAttempts, arguments: arguments, slot: slot)
     }
 }

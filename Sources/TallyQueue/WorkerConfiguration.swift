@@ -8,6 +8,9 @@ public struct WorkerConfiguration: Sendable {
     public var lease: Duration = .seconds(30)
     /// Idle tasks claim at least this often, in case a notification was lost.
     public var pollInterval: Duration = .seconds(1)
+    /// A job quicker than this has its end written with the next ones, at
+    /// most this much later: a batch of quick jobs ends in a few statements.
+    public var finishDelay: Duration = .milliseconds(20)
     /// After SIGTERM, how long in-flight jobs may take before they are handed back.
     public var shutdownGrace: Duration = .seconds(25)
     /// The kinds to claim; nil = every registered kind.

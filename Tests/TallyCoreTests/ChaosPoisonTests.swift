@@ -79,7 +79,9 @@ struct ChaosPoisonTests {
             #expect(try crash.decode("state", as: String.self) == "failed", "\(crashError)")
             #expect(try crash.decode("attempts", as: Int.self) == 3)
             #expect(crashError.contains("its worker stopped while running it"), "\(crashError)")
-            #expect(restarts == 3, "one crash per attempt, nothing else: \(restarts) restarts")
+            // One crash per attempt, plus one if its first crash came in a batch of
+            // several (that crash charges no job, sql/015), nothing else.
+            #expect((3...4).contains(restarts), "\(restarts) restarts")
 
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: connection) == 60)
             let audit = try await AdjustmentAudit.audit(tenantIDs: fixture.tenantIDs, needed: needed, simulator: state, on: connection)

@@ -144,22 +144,75 @@ struct QueueLifecycleTests {
                 NewJob(tenantID: tenant, kind: "noop", uniqueKey: "poison", maxAttempts: 2),
                 NewJob(tenantID: tenant, kind: "noop", uniqueKey: "bystander", maxAttempts: 2),
             ], on: db)
-            for round in 1...2 {
-                // A worker that claims both and dies without renewing its lease.
+            // A worker that claims jobs and dies without renewing its lease.
+            func claimAndDie(expecting keys: [String]) async throws {
                 let claim = try await JobQueue.claim(
                     worker: UUID(), task: 0, batchSize: 2, lease: .milliseconds(100), kinds: ["noop"], on: db)
-                #expect(claim.jobs.map(\.uniqueKey) == ["poison", "bystander"])
+                #expect(claim.jobs.map(\.uniqueKey) == keys)
                 try await Task.sleep(for: .milliseconds(150))
-                #expect(try await JobQueue.reclaimExpired(on: db) == 2)
+                #expect(try await JobQueue.reclaimExpired(on: db) == keys.count)
+            }
+            // Lost in a batch of two: which one was running is not known, so
+            // neither is charged, and each runs alone from now on.
+            try await claimAndDie(expecting: ["poison", "bystander"])
+            for key in ["poison", "bystander"] {
+                let job = try await state(key, on: db)
+                #expect(job.state == "queued" && job.attempts == 0, "\(key)")
+            }
+            // Lost alone: it was running, so the attempt counts, until it fails.
+            for round in 1...2 {
+                try await claimAndDie(expecting: ["poison"])
                 let poison = try await state("poison", on: db)
                 #expect(poison.attempts == round)
                 #expect(poison.state == (round == 2 ? "failed" : "queued"))
                 #expect(poison.error?.contains("its worker stopped while running it") == true)
-                // The job waiting behind it in the batch never started: no attempt used.
                 let bystander = try await state("bystander", on: db)
                 #expect(bystander.state == "queued" && bystander.attempts == 0)
             }
+            let worker = UUID()
+            let last = try await JobQueue.claim(worker: worker, task: 0, batchSize: 2, lease: .seconds(30), kinds: ["noop"], on: db)
+            #expect(last.jobs.map(\.uniqueKey) == ["bystander"])
+            #expect(try await JobQueue.finish(last.jobs[0], .finished(.succeeded, message: nil), worker: worker, on: db))
+            try await JobQueue.releaseSlot(tenantID: tenant, slot: last.jobs[0].slot, worker: worker, on: db)
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM queue_slots WHERE holder_worker IS NOT NULL", on: db) == 0)
+        }
+    }
+
+    @Test func aBatchsEndsAreWrittenTogetherAndItsLastWriteFreesTheSlot() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenant = try await Fixtures.addTenants(caps: [1], on: db)[0]
+            try await JobQueue.enqueue((0..<4).map { NewJob(tenantID: tenant, kind: "noop", uniqueKey: "job-\($0)") }, on: db)
+            let worker = UUID()
+            let claim = try await JobQueue.claim(worker: worker, task: 0, batchSize: 4, lease: .seconds(30), kinds: ["noop"], on: db)
+            #expect(claim.jobs.count == 4)
+            // Every job of the batch is started by the claim.
+            #expect(claim.jobs.allSatisfy { $0.attempts == 1 })
+            let began = Date(timeIntervalSince1970: 1_900_000_000)
+            let ended = [
+                EndedJob(claim.jobs[0], .finished(.succeeded, message: nil), report: #"{"note": "a \"quoted\" word"}"#, startedAt: began),
+                EndedJob(claim.jobs[1], .retry(after: .seconds(60), error: "flaky")),
+                EndedJob(claim.jobs[2], .deferred(until: Date() + 600, reason: "budget spent")),
+                EndedJob(claim.jobs[3], .handedBack),
+            ]
+            // A job another worker holds now is not written.
+            let other = EndedJob(claim.jobs[0], .finished(.failed, message: "not mine"))
+            #expect(try await JobQueue.finish([other], worker: UUID(), on: db).isEmpty)
+            let written = try await JobQueue.finish(ended, worker: worker, releasing: claim.jobs[0].slot, on: db)
+            #expect(written == Set(claim.jobs.map(\.key)))
+            let rows = try await db.query("""
+                SELECT unique_key, state, attempts, report->>'note' AS note, started_at, deferred_reason, last_error
+                FROM jobs ORDER BY unique_key
+                """)
+            let states = try rows.map { try $0.decode("state", as: String.self) }
+            #expect(states == ["succeeded", "queued", "queued", "queued"])
+            // A retry keeps its attempt; a deferral and a hand-back give it back.
+            #expect(try rows.map { try $0.decode("attempts", as: Int.self) } == [1, 1, 0, 0])
+            #expect(try rows[0].decode("note", as: String?.self) == #"a "quoted" word"#)
+            #expect(try rows[0].decode("started_at", as: Date?.self) == began)
+            #expect(try rows[1].decode("last_error", as: String?.self) == "flaky")
+            #expect(try rows[2].decode("deferred_reason", as: String?.self) == "budget spent")
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM queue_slots WHERE holder_worker IS NOT NULL", on: db) == 0)
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
         }
     }
 

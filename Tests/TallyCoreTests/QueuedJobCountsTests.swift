@@ -74,8 +74,9 @@ struct QueuedJobCountsTests {
                 #expect(try await JobQueue.finish(job, end, worker: worker, on: db))
                 #expect(try await Fixtures.queuedCountMismatches(on: db) == [], "after \(end)")
             }
-            // The rest of the batch handed back.
-            try await JobQueue.handBack(Array(claim.jobs.dropFirst(ends.count)), worker: worker, on: db)
+            // The rest of the batch handed back, written together as a worker writes a batch's ends.
+            let handedBack = claim.jobs.dropFirst(ends.count).map { EndedJob($0, .handedBack) }
+            #expect(try await JobQueue.finish(handedBack, worker: worker, on: db).count == handedBack.count)
             #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
 
             // Plain SQL: a deferral cut short, a cancel, a move between runs, a retry of a failed job.

@@ -4,8 +4,8 @@ import TallyCore
 import TallyQueue
 
 /// A pgbench script that does what a worker task does for a batch of no-op
-/// jobs, with the workers' own statements: claim, finish each job (starting
-/// the next), release the slot. Values the workers pass as parameters come
+/// jobs, with the workers' own statements: claim, then write the batch's
+/// ends and free the slot in one statement. Values the workers pass as parameters come
 /// from pgbench variables: the client's id makes its worker id, and the
 /// claim answers (as one row, which pgbench keeps with \aset) how many jobs
 /// it took, their ids, tenant and slot.
@@ -16,20 +16,11 @@ struct PgbenchScript {
     private static let workerExpression = "('00000000-0000-0000-0000-' || lpad(:client_id::text, 12, '0'))::uuid"
     private static let tenant: Int64 = 911_000_001
     private static let job: Int64 = 911_000_002
-    private static let next: Int64 = 911_000_003
     private static let slot = 911
 
     var text: String {
-        var lines = ["\\set claimed_count 0", claim + "\n\\aset"]
-        for index in 0..<batch {
-            lines.append("\\if :claimed_count > \(index)")
-            lines.append(finish(index: index) + ";")
-            lines.append("\\endif")
-        }
-        lines.append("\\if :claimed_count > 0")
-        lines.append(Self.substitute(JobQueue.releaseStatement(tenantID: Self.tenant, slot: Self.slot, worker: Self.worker)) + ";")
-        lines.append("\\endif")
-        return lines.joined(separator: "\n")
+        ["\\set claimed_count 0", claim + "\n\\aset", "\\if :claimed_count > 0", finish + ";", "\\endif"]
+            .joined(separator: "\n")
     }
 
     private var claim: String {
@@ -47,14 +38,18 @@ struct PgbenchScript {
             """
     }
 
-    private func finish(index: Int) -> String {
-        let job = ClaimedJob(tenantID: Self.tenant, jobID: Self.job, kind: "noop", uniqueKey: "", runID: nil, priority: 0,
-                             attempts: 1, maxAttempts: 8, arguments: "{}", slot: Self.slot)
-        let next = ClaimedJob(tenantID: Self.tenant, jobID: Self.next, kind: "noop", uniqueKey: "", runID: nil, priority: 0,
-                              attempts: 0, maxAttempts: 8, arguments: "{}", slot: Self.slot)
-        return Self.substitute(JobQueue.finishStatement(job, .finished(.succeeded, message: nil), worker: Self.worker, startingNext: next))
-            .replacingOccurrences(of: "'\(Self.job)'", with: "(:ids::bigint[])[\(index + 1)]")
-            .replacingOccurrences(of: "'\(Self.next)'", with: "(:ids::bigint[])[\(index + 2)]")
+    /// The ends of a whole batch, the claimed ids in place of the batch's.
+    private var finish: String {
+        let ids = (0..<Int64(batch)).map { Self.job + $0 }
+        let ended = ids.map { id in
+            EndedJob(ClaimedJob(tenantID: Self.tenant, jobID: id, kind: "noop", uniqueKey: "", runID: nil, priority: 0,
+                                attempts: 1, maxAttempts: 8, arguments: "{}", slot: Self.slot),
+                     .finished(.succeeded, message: nil))
+        }
+        let statement = JobQueue.finishStatement(ended, tenantID: Self.tenant, worker: Self.worker, releasing: Self.slot)
+        let idArray = "'" + ([Int64](ids).postgresText ?? "") + "'"
+        guard statement.inlined().contains(idArray) else { fatalError("the finish statement changed: update PgbenchScript") }
+        return Self.substitute(statement).replacingOccurrences(of: idArray, with: ":ids")
     }
 
     private static func substitute(_ statement: SQL) -> String {

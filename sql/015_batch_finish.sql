@@ -1,0 +1,11 @@
+-- Batches end in one statement (issue 19).
+--
+-- A claim marks every job of its batch started (each uses an attempt) and
+-- the worker writes the ends of a batch's jobs together, so a job no longer
+-- costs a statement of its own. When a worker dies, the database cannot
+-- tell which job of its batch was running: reclaim then gives every job of
+-- a lost batch of several its attempt back and marks it to run alone; a job
+-- lost while running alone has used its attempt. A job that kills its
+-- worker thus fails after its attempts plus one crash, and the jobs that
+-- shared its batch lose nothing.
+ALTER TABLE jobs ADD COLUMN run_alone boolean NOT NULL DEFAULT false;
