@@ -42,7 +42,15 @@ extension JobQueue {
     public static func claimStatement(
         worker: UUID, task: Int, batchSize: Int, lease: Duration, kinds: [String], kindsDecideTenant: Bool
     ) -> SQL {
-        let leaseSeconds = lease.seconds
+        // A worker's batch size, lease and kinds never change, so they are
+        // written into the text rather than bound: PostgreSQL then plans the
+        // statement once per session (a generic plan as good as a custom
+        // one), where bound values made it plan every claim anew (about as
+        // long as the claim itself took).
+        let batchSize = "\(max(1, batchSize))"
+        let leaseSeconds = "\(lease.seconds)::float8"
+        let kindsDecideTenant = kindsDecideTenant ? "true" : "false"
+        let kinds = quoteLiteral(kinds.postgresText ?? "{}") + "::text[]"
         return """
             WITH candidate AS (
                 SELECT s.tenant_id, s.slot, q.version, t.concurrency_cap
@@ -56,10 +64,10 @@ extension JobQueue {
                   -- Only for workers limited to some kinds: skip tenants with
                   -- none of theirs ready. Written as ordered LIMIT 1 so that
                   -- it reads the queued-jobs index, never the table.
-                  AND (NOT \(kindsDecideTenant) OR (
+                  AND (NOT \(unescaped: kindsDecideTenant) OR (
                         SELECT k.job_id FROM jobs k
                         WHERE k.tenant_id = q.tenant_id AND k.state = 'queued' AND k.run_at <= now()
-                          AND k.kind = ANY (\(kinds)::text[])
+                          AND k.kind = ANY (\(unescaped: kinds))
                         ORDER BY k.tenant_id, k.priority DESC, k.run_at, k.job_id
                         LIMIT 1) IS NOT NULL)
                 ORDER BY q.top_priority DESC, s.last_claimed_at, s.tenant_id, s.slot
@@ -71,11 +79,14 @@ extension JobQueue {
                 -- rather than taken whole by one task: R ready jobs (counted
                 -- up to batch × cap) over F free slots, this one included,
                 -- make batches of at most ceil(R / F).
-                SELECT least(\(batchSize), greatest(1, ceil(
+                SELECT least(\(unescaped: batchSize), greatest(1, ceil(
                            (SELECT count(*) FROM (
+                                -- Ordered so that it reads the queued-jobs index: the
+                                -- count costs its limit, not the tenant's backlog.
                                 SELECT 1 FROM jobs r
                                 WHERE r.tenant_id = c.tenant_id AND r.state = 'queued' AND r.run_at <= now()
-                                LIMIT \(batchSize) * c.concurrency_cap) AS ready)::numeric
+                                ORDER BY r.tenant_id, r.run_at
+                                LIMIT \(unescaped: batchSize) * c.concurrency_cap) AS ready)::numeric
                            / greatest(1, (SELECT count(*) FROM queue_slots f
                                           WHERE f.tenant_id = c.tenant_id AND f.holder_worker IS NULL
                                             AND f.slot <= c.concurrency_cap)))))::int AS size
@@ -88,7 +99,7 @@ extension JobQueue {
                 FROM jobs j
                 WHERE j.tenant_id = (SELECT tenant_id FROM candidate)
                   AND j.state = 'queued' AND j.run_at <= now()
-                  AND j.kind = ANY (\(kinds)::text[])
+                  AND j.kind = ANY (\(unescaped: kinds))
                 ORDER BY j.priority DESC, j.run_at, j.job_id
                 LIMIT (SELECT size FROM share)
                 FOR UPDATE OF j SKIP LOCKED
@@ -105,7 +116,7 @@ extension JobQueue {
             slot_taken AS (
                 UPDATE queue_slots s
                 SET holder_worker = \(worker), holder_task = \(task),
-                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), last_claimed_at = now()
+                    lease_expires_at = now() + make_interval(secs => \(unescaped: leaseSeconds)), last_claimed_at = now()
                 FROM candidate c
                 WHERE s.tenant_id = c.tenant_id AND s.slot = c.slot AND EXISTS (SELECT 1 FROM batch)
             ),
@@ -151,7 +162,7 @@ extension JobQueue {
             claimed AS (
                 UPDATE jobs j
                 SET state = 'running', worker_id = \(worker), slot = c.slot,
-                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
+                    lease_expires_at = now() + make_interval(secs => \(unescaped: leaseSeconds)),
                     started_at = now(), attempts = j.attempts + 1, deferred_reason = NULL
                 FROM batch p, candidate c
                 WHERE j.tenant_id = p.tenant_id AND j.job_id = p.job_id

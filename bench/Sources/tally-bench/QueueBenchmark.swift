@@ -45,7 +45,10 @@ struct QueueBenchmark {
 
         try await db.executeScript("DELETE FROM jobs; UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL", name: "reset")
         _ = try await enqueue(tenantIDs, prefix: "pgbench", on: db)
+        let statements = await StatementStatistics.prepare(on: db)
+        try await statements.reset(on: db)
         let baselineRate = try await drainWithPgbench(clients: connections, on: db)
+        if statements.available { print("pgbench drain:\n" + (try await statements.top(3, on: db))) }
         print(String(format: "pgbench (same SQL, same connections): %.0f jobs/s", baselineRate))
         print(String(format: "ratio tally/pgbench: %.2f (goal ≥ 0.7)", tallyRate / baselineRate))
 
@@ -79,18 +82,31 @@ struct QueueBenchmark {
     }
 
     func waitUntilDrained(on db: Connection) async throws {
-        while try await db.query("SELECT count(*)::int AS n FROM jobs WHERE state <> 'succeeded'")[0].decode("n", as: Int.self) > 0 {
+        // Two index probes, not a count of every job: the poll runs ten times a
+        // second on the database being measured (a count took 6 s of its time).
+        while try await db.query("""
+            SELECT (EXISTS (SELECT 1 FROM jobs WHERE state = 'queued')
+                    OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running'))::int AS busy
+            """)[0].decode("busy", as: Int.self) == 1 {
             try await Task.sleep(for: .milliseconds(100))
         }
     }
 
     func drainWithWorkers(on db: Connection) async throws -> Double {
+        let statements = await StatementStatistics.prepare(on: db)
+        try await statements.reset(on: db)
         let workers = try (0..<options.workers).map { _ in
             try launch("tally", ["worker", "--concurrency", "\(options.concurrency)", "--batch-size", "\(options.batch)"])
         }
+        defer {
+            for worker in workers { kill(worker.processIdentifier, SIGTERM) }
+            for worker in workers { worker.waitUntilExit() }
+        }
+        let cpu = ProcessCPU(workers: workers.map(\.processIdentifier))
+        let before = cpu.split()
         try await waitUntilDrained(on: db)
-        for worker in workers { kill(worker.processIdentifier, SIGTERM) }
-        for worker in workers { worker.waitUntilExit() }
+        print("tally worker drain: \((cpu.split() - before).summary)")
+        if statements.available { print(try await statements.top(6, on: db)) }
         return try await drainRate(on: db)
     }
 
