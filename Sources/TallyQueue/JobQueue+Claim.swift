@@ -6,8 +6,11 @@ public struct Claim: Sendable {
     /// Jobs of one tenant, in the order to run them; empty if none were taken.
     public var jobs: [ClaimedJob]
     /// A slot was free for a tenant that looked ready; when no jobs came
-    /// with it the hint was stale (and is now fixed): claim again at once.
+    /// with it the hint was stale: claim again at once.
     public var foundCandidate: Bool
+    /// The claim corrected its tenant's hint (`queue_tenants`), e.g. a
+    /// tenant left looking ready by claims that emptied it together.
+    public var fixedHint: Bool
 }
 
 extension JobQueue {
@@ -35,7 +38,7 @@ extension JobQueue {
                 attempts: try row.decode("attempts"), maxAttempts: try row.decode("max_attempts"),
                 arguments: try row.decode("args"), slot: try row.decode("slot")))
         }
-        return Claim(jobs: jobs, foundCandidate: !rows.isEmpty)
+        return Claim(jobs: jobs, foundCandidate: !rows.isEmpty, fixedHint: try rows.first?.decode("hint_fixed", as: Int.self) == 1)
     }
 
     /// The claim statement itself (the benchmark runs it through pgbench as a baseline).
@@ -158,6 +161,7 @@ extension JobQueue {
                 FROM candidate c, rest
                 WHERE q.tenant_id = c.tenant_id AND q.version = c.version
                   AND (rest.ready_at IS NULL OR rest.ready_at > now() OR rest.top_priority < q.top_priority)
+                RETURNING q.tenant_id
             ),
             claimed AS (
                 UPDATE jobs j
@@ -169,7 +173,7 @@ extension JobQueue {
                 RETURNING j.tenant_id, j.job_id, j.kind, j.unique_key, j.run_id, j.priority, j.run_at,
                           j.attempts, j.max_attempts, j.args::text AS args, j.slot
             )
-            SELECT c.tenant_id AS candidate_tenant, claimed.*
+            SELECT c.tenant_id AS candidate_tenant, (SELECT count(*) FROM hint_fixed)::int AS hint_fixed, claimed.*
             FROM candidate c LEFT JOIN claimed ON true
             ORDER BY claimed.priority DESC, claimed.run_at, claimed.job_id
             """

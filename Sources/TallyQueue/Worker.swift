@@ -124,8 +124,11 @@ public final class Worker: Service, Sendable {
                 continue
             }
             if claim.jobs.isEmpty {
-                // A stale hint was just fixed: look again at once, but never spin.
-                staleHints = claim.foundCandidate ? staleHints + 1 : 0
+                // A stale hint: look again at once, as long as each look fixes
+                // one (after a run over many tenants there may be hundreds), but
+                // never spin on one that stays (a tenant with only kinds this
+                // worker lacks, or jobs another claim holds locked).
+                staleHints = claim.foundCandidate && !claim.fixedHint ? staleHints + 1 : 0
                 if claim.foundCandidate, staleHints <= 3 { continue }
                 await wake.wait(timeout: jittered(configuration.pollInterval))
                 continue

@@ -134,4 +134,37 @@ struct QueueFairnessTests {
             #expect(await worker.waitForExit() == 0)
         }
     }
+
+    /// Claims that empty a tenant together can each still see the others'
+    /// jobs, so a run over many tenants leaves many looking ready with nothing
+    /// queued (`queue_tenants`). Each claim that finds such a tenant corrects
+    /// it; a task goes on at once while its claims correct something.
+    @Test func manyStaleHintsDoNotDelayAJobBehindThem() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            try await db.execute("""
+                INSERT INTO tenants (slug, name, autotask_username, autotask_integration_code, concurrency_cap)
+                SELECT 'stale-' || g, 'Stale ' || g, 'api' || g, 'CODE', 1 FROM generate_series(1, 300) AS g
+                """)
+            try await db.execute("""
+                INSERT INTO queue_tenants (tenant_id, ready_at, top_priority)
+                SELECT tenant_id, now() - interval '1 minute', 0 FROM tenants
+                ON CONFLICT (tenant_id) DO UPDATE SET ready_at = excluded.ready_at
+                """)
+            // The waiting job's tenant comes last in the claims' order.
+            let last = try await db.query("SELECT max(tenant_id) AS id FROM tenants")[0].decode("id", as: Int64.self)
+            try await db.execute("UPDATE queue_slots SET last_claimed_at = now() WHERE tenant_id = \(last)")
+            let worker = try WorkerProcess(configuration, arguments: ["--concurrency", "1", "--poll-seconds", "30"])
+            #expect(try await Fixtures.waitFor("SELECT count(*)::int AS n FROM workers", toBe: 1, on: db))
+            try await db.execute("INSERT INTO jobs (tenant_id, kind, unique_key) VALUES (\(last), 'noop', 'behind')")
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE unique_key = 'behind' AND state = 'succeeded'", toBe: 1, on: db,
+                timeout: .seconds(10)))
+            let delay = try #require(try await startDelay("behind", on: db))
+            #expect(delay < 5, "the job waited \(delay) s behind 299 stale tenants")
+            #expect(try await Fixtures.count(
+                "SELECT count(*)::int AS n FROM queue_tenants WHERE ready_at IS NOT NULL", on: db) == 0)
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
 }
