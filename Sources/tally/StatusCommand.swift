@@ -14,7 +14,8 @@ struct StatusCommand: AsyncParsableCommand {
 
             With a tenant: its latest result per organization and product (dashboard.sync_status), \
             its latest runs (dashboard.runs), its queue, its failures and its organizations without \
-            a company or contract (dashboard.unmapped).
+            a company or contract (dashboard.unmapped). With --changes: the adjustments its last run \
+            posted (dashboard.run_changes), with units before and after.
 
             The same views are readable in psql (sql/dashboard.psql) and Grafana (deploy/grafana).
 
@@ -22,6 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
               tally status
               tally status acme-msp
               tally status acme-msp --runs 10 --json
+              tally status acme-msp --changes
             """
     )
 
@@ -31,17 +33,24 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: .customLong("runs"), help: "How many of the tenant's latest runs to show.")
     var runCount = 5
 
+    @Flag(help: "With a tenant: list the adjustments its last run posted, and nothing else.")
+    var changes = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard runCount >= 1, runCount <= 1000 else { throw ValidationError("--runs must be between 1 and 1000") }
+        if changes, tenant == nil { throw ValidationError("--changes needs a tenant: tally status TENANT --changes") }
     }
 
     func run() async throws {
         try await reportingFailures {
             let connection = try await Commands.connect("status")
             try await Dashboard.prepareSession(on: connection)
-            if let tenant {
+            if let tenant, changes {
+                let last = try await LastRunChanges.load(slug: tenant, on: connection)
+                if output.json { try printJSON(last) } else { last.printTable(slug: tenant) }
+            } else if let tenant {
                 let status = try await TenantStatus.load(slug: tenant, runs: runCount, on: connection)
                 if output.json { try printJSON(status) } else { status.printTables() }
             } else {

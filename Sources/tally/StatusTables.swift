@@ -129,8 +129,28 @@ extension TenantStatus {
     }
 }
 
+extension LastRunChanges {
+    func printTable(slug: String) {
+        guard let run else {
+            print("\(slug) has no runs yet")
+            return
+        }
+        let count = changes.count == 1 ? "1 adjustment" : "\(changes.count) adjustments"
+        print("\(slug): run \(run.runID) (\(run.trigger), \(run.createdAt.cell)), \(run.state): \(count)")
+        var table = Table("ORGANIZATION", "PRODUCT", "CONTRACT", "SERVICE", "BEFORE", "AFTER", "CHANGE", "ADJUSTMENT", "AT")
+        for change in changes {
+            let delta = change.unitsAfter - change.unitsBefore
+            table.add(
+                "\(change.organizationName) (\(change.organizationID))", "\(change.productName) (\(change.product))",
+                change.contractID.cell, change.serviceID.cell, "\(change.unitsBefore)", "\(change.unitsAfter) \(change.unitName)",
+                delta > 0 ? "+\(delta)" : "\(delta)", "\(change.adjustmentID)", change.finishedAt.cell)
+        }
+        table.print(empty: "it changed no units")
+    }
+}
+
 /// Seconds as `3d 4h`, `2h 5m`, `5m 3s` or `42s`.
-private func durationText(_ seconds: Double) -> String {
+func durationText(_ seconds: Double) -> String {
     let total = max(0, Int(seconds.rounded()))
     let (days, hours, minutes, secs) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
     if days > 0 { return "\(days)d \(hours)h" }

@@ -39,6 +39,46 @@ struct StatusCommandTests {
         }
     }
 
+    @Test func runsListTriggerDueTimeOutcomesAndUnitsChanged() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            try await DashboardFixture.load(on: db)
+            let process = try WorkerProcess(configuration, command: "runs", arguments: ["acme", "--last", "5"])
+            #expect(await process.waitForExit(timeout: .seconds(30)) == 0, "\(process.log)")
+            let lines = process.log.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            let header = try #require(lines.first { $0.hasPrefix("RUN") }, "\(process.log)")
+            for column in ["TRIGGER", "DUE", "STARTED", "DURATION", "STATE", "ADJUSTMENTS", "UNITS"] {
+                #expect(header.contains(column), "\(header)")
+            }
+            // Run 2 posted adjustment 5001 (20 → 25 agents); run 1 changed nothing.
+            let second = try #require(lines.first { $0.hasPrefix("2 ") }, "\(process.log)")
+            #expect(second.contains("+5 / −0"), "\(second)")
+            let first = try #require(lines.first { $0.hasPrefix("1 ") }, "\(process.log)")
+            #expect(!first.contains("+"), "\(first)")
+
+            let json = try WorkerProcess(configuration, command: "runs", arguments: ["acme", "--json"])
+            #expect(await json.waitForExit(timeout: .seconds(30)) == 0, "\(json.log)")
+            #expect(json.log.contains("\"unitsAdded\" : 5"), "\(json.log)")
+
+            let unknown = try WorkerProcess(configuration, command: "runs", arguments: ["nobody"])
+            #expect(await unknown.waitForExit(timeout: .seconds(30)) == 65, "\(unknown.log)")
+        }
+    }
+
+    @Test func changesListWhatTheLastRunChanged() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            try await DashboardFixture.load(on: db)
+            let (exit, output) = try await status(["acme", "--changes"], configuration)
+            #expect(exit == 0, "\(output)")
+            for expected in ["run 2", "1 adjustment", "Alpha (1)", "(edr)", "20", "25 agents", "+5", "5001"] {
+                #expect(output.contains(expected), "no “\(expected)” in:\n\(output)")
+            }
+            #expect(!output.contains("Sync status"), "--changes prints the changes alone:\n\(output)")
+            let (refused, text) = try await status(["--changes"], configuration)
+            #expect(refused == 64, "\(text)")
+            #expect(text.contains("--changes needs a tenant"), "\(text)")
+        }
+    }
+
     @Test func aLoginWithTheDashboardRoleAloneCanRunIt() async throws {
         try await Fixtures.withMigratedDatabase { configuration, db in
             try await DashboardFixture.load(on: db)

@@ -109,7 +109,7 @@ public enum DashboardFixture {
         """
 
     /// The eight views of sql/005_dashboard.sql.
-    public static let views = ["sync_status", "runs", "queue", "failures", "workers", "throughput", "tenants", "unmapped"]
+    public static let views = ["sync_status", "runs", "queue", "failures", "workers", "throughput", "tenants", "unmapped", "run_changes"]
 
     public static func load(on connection: Connection) async throws {
         _ = try await connection.executeScript(sql, name: "dashboard fixture")
