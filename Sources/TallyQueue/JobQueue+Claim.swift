@@ -104,17 +104,24 @@ extension JobQueue {
                   AND j.state = 'queued' AND j.run_at <= now()
                   AND j.kind = ANY (\(unescaped: kinds))
                 ORDER BY j.priority DESC, j.run_at, j.job_id
-                LIMIT (SELECT size FROM share)
+                -- A constant limit: the planner then expects a batch, not a
+                -- tenth of the backlog (which made it hash the whole jobs
+                -- table to update 50 rows). The share is applied in batch.
+                LIMIT \(unescaped: batchSize)
                 FOR UPDATE OF j SKIP LOCKED
             ),
             first_job AS (
                 SELECT job_id, run_alone FROM picked ORDER BY priority DESC, run_at, job_id LIMIT 1
             ),
             batch AS (
-                -- A job lost with its worker in a batch runs alone next (sql/015):
-                -- alone if it comes first, left for a later claim otherwise.
-                SELECT p.* FROM picked p, first_job f
-                WHERE CASE WHEN f.run_alone THEN p.job_id = f.job_id ELSE NOT p.run_alone END
+                -- The first `size` of them (the share). A job lost with its worker
+                -- in a batch runs alone next (sql/015): alone if it comes first,
+                -- left for a later claim otherwise.
+                SELECT p.tenant_id, p.job_id, p.priority, p.run_at, p.run_id, p.deferred_reason, p.run_alone
+                FROM (SELECT picked.*, row_number() OVER (ORDER BY priority DESC, run_at, job_id) AS place FROM picked) AS p,
+                     first_job f
+                WHERE p.place <= (SELECT size FROM share)
+                  AND CASE WHEN f.run_alone THEN p.job_id = f.job_id ELSE NOT p.run_alone END
             ),
             slot_taken AS (
                 UPDATE queue_slots s
