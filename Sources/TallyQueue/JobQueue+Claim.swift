@@ -56,26 +56,37 @@ extension JobQueue {
         let kinds = quoteLiteral(kinds.postgresText ?? "{}") + "::text[]"
         return """
             WITH candidate AS (
-                SELECT s.tenant_id, s.slot, q.version, t.concurrency_cap
-                FROM queue_tenants q
-                JOIN tenants t ON t.tenant_id = q.tenant_id
-                JOIN queue_slots s ON s.tenant_id = q.tenant_id
-                WHERE q.ready_at <= now()
-                  AND NOT t.paused
-                  AND s.holder_worker IS NULL
-                  AND s.slot <= t.concurrency_cap
-                  -- Only for workers limited to some kinds: skip tenants with
-                  -- none of theirs ready. Written as ordered LIMIT 1 so that
-                  -- it reads the queued-jobs index, never the table.
-                  AND (NOT \(unescaped: kindsDecideTenant) OR (
-                        SELECT k.job_id FROM jobs k
-                        WHERE k.tenant_id = q.tenant_id AND k.state = 'queued' AND k.run_at <= now()
-                          AND k.kind = ANY (\(unescaped: kinds))
-                        ORDER BY k.tenant_id, k.priority DESC, k.run_at, k.job_id
-                        LIMIT 1) IS NOT NULL)
-                ORDER BY q.top_priority DESC, s.last_claimed_at, s.tenant_id, s.slot
+                -- The tenant whose turn it is and its longest-idle free slot.
+                -- Tenants come in the order of queue_tenants_turn (sql/017),
+                -- sorted before any slot is locked, and the walk stops at the
+                -- first one with a free slot no other claim holds: the cost is
+                -- that of a few index entries, whatever the number of tenants.
+                SELECT s.tenant_id, s.slot, q.version, q.concurrency_cap
+                FROM (
+                    SELECT q.tenant_id, q.version, t.concurrency_cap
+                    FROM queue_tenants q
+                    JOIN tenants t ON t.tenant_id = q.tenant_id
+                    WHERE q.ready_at IS NOT NULL AND q.turn_at IS NOT NULL AND q.ready_at <= now()
+                      AND NOT t.paused
+                      -- Only for workers limited to some kinds: skip tenants with
+                      -- none of theirs ready. Written as ordered LIMIT 1 so that
+                      -- it reads the queued-jobs index, never the table.
+                      AND (NOT \(unescaped: kindsDecideTenant) OR (
+                            SELECT k.job_id FROM jobs k
+                            WHERE k.tenant_id = q.tenant_id AND k.state = 'queued' AND k.run_at <= now()
+                              AND k.kind = ANY (\(unescaped: kinds))
+                            ORDER BY k.tenant_id, k.priority DESC, k.run_at, k.job_id
+                            LIMIT 1) IS NOT NULL)
+                    ORDER BY q.top_priority DESC, q.turn_at, q.tenant_id
+                    -- More than claims that can be in flight at once on the first ones.
+                    LIMIT 128) AS q
+                CROSS JOIN LATERAL (
+                    SELECT f.tenant_id, f.slot FROM queue_slots f
+                    WHERE f.tenant_id = q.tenant_id AND f.holder_worker IS NULL AND f.slot <= q.concurrency_cap
+                    ORDER BY f.last_claimed_at, f.slot
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED) AS s
                 LIMIT 1
-                FOR UPDATE OF s SKIP LOCKED
             ),
             share AS (
                 -- A short queue is shared among the tenant's free slots

@@ -216,6 +216,48 @@ struct QueueLifecycleTests {
         }
     }
 
+    /// Claims find the tenant whose turn it is through `queue_tenants.turn_at`
+    /// (sql/017); every way a slot changes keeps it equal to its definition.
+    @Test func tenantTurnsFollowClaimsReleasesReclaimsAndCaps() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenants = try await Fixtures.addTenants(caps: [2, 1], on: db)
+            try await JobQueue.enqueue((0..<6).map { NewJob(tenantID: tenants[$0 % 2], kind: "noop", uniqueKey: "job-\($0)") }, on: db)
+            func wrongTurns() async throws -> Int {
+                try await Fixtures.count("""
+                    SELECT count(*)::int AS n FROM queue_tenants WHERE turn_at IS DISTINCT FROM tally_tenant_turn(tenant_id)
+                    """, on: db)
+            }
+            func turn(_ tenant: Int64) async throws -> Date? {
+                try await db.query("SELECT turn_at FROM queue_tenants WHERE tenant_id = \(tenant)")[0].decode("turn_at")
+            }
+            #expect(try await wrongTurns() == 0)
+            let worker = UUID()
+            // Turns start at -infinity; ties go by tenant id, so tenant 0 fills both its slots first.
+            let first = try await JobQueue.claim(worker: worker, task: 0, batchSize: 1, lease: .seconds(30), kinds: ["noop"], on: db)
+            #expect(first.jobs.first?.tenantID == tenants[0])
+            let second = try await JobQueue.claim(worker: worker, task: 1, batchSize: 1, lease: .seconds(30), kinds: ["noop"], on: db)
+            #expect(second.jobs.first?.tenantID == tenants[0])
+            #expect(try await turn(tenants[0]) == nil, "both its slots are held")
+            #expect(try await wrongTurns() == 0)
+            let third = try await JobQueue.claim(worker: worker, task: 2, batchSize: 1, lease: .milliseconds(100), kinds: ["noop"], on: db)
+            #expect(third.jobs.first?.tenantID == tenants[1])
+            #expect(try await turn(tenants[1]) == nil)
+            // A release and a reclaim give turns back.
+            try await JobQueue.finish([EndedJob(second.jobs[0], .finished(.succeeded, message: nil))], worker: worker,
+                                      releasing: second.jobs[0].slot, on: db)
+            #expect(try await turn(tenants[0]) != nil)
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(try await JobQueue.reclaimExpired(on: db) == 1)
+            #expect(try await turn(tenants[1]) != nil)
+            #expect(try await wrongTurns() == 0)
+            // Caps: a new slot is free at once; a lowered cap leaves no free slot within it.
+            try await db.execute("UPDATE tenants SET concurrency_cap = 3 WHERE tenant_id = \(tenants[1])")
+            #expect(try await wrongTurns() == 0)
+            try await db.execute("UPDATE tenants SET concurrency_cap = 1 WHERE tenant_id = \(tenants[0])")
+            #expect(try await wrongTurns() == 0)
+        }
+    }
+
     @Test func pruningDeletesOldFinishedJobsInBatchesAndKeepsResults() async throws {
         try await Fixtures.withMigratedDatabase { _, db in
             let tenant = try await Fixtures.addTenants(caps: [3], on: db)[0]
