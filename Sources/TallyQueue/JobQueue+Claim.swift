@@ -108,31 +108,25 @@ extension JobQueue {
             ),
             picked AS (
                 -- One tenant, read in index order: the batch costs its size,
-                -- not the length of the tenant's backlog.
+                -- not the length of the tenant's backlog. Only the share is
+                -- locked: a claim of another slot of the tenant takes the next.
                 SELECT j.tenant_id, j.job_id, j.priority, j.run_at, j.run_id, j.deferred_reason, j.run_alone
                 FROM jobs j
                 WHERE j.tenant_id = (SELECT tenant_id FROM candidate)
                   AND j.state = 'queued' AND j.run_at <= now()
                   AND j.kind = ANY (\(unescaped: kinds))
                 ORDER BY j.priority DESC, j.run_at, j.job_id
-                -- A constant limit: the planner then expects a batch, not a
-                -- tenth of the backlog (which made it hash the whole jobs
-                -- table to update 50 rows). The share is applied in batch.
-                LIMIT \(unescaped: batchSize)
+                LIMIT (SELECT size FROM share)
                 FOR UPDATE OF j SKIP LOCKED
             ),
             first_job AS (
                 SELECT job_id, run_alone FROM picked ORDER BY priority DESC, run_at, job_id LIMIT 1
             ),
             batch AS (
-                -- The first `size` of them (the share). A job lost with its worker
-                -- in a batch runs alone next (sql/015): alone if it comes first,
-                -- left for a later claim otherwise.
-                SELECT p.tenant_id, p.job_id, p.priority, p.run_at, p.run_id, p.deferred_reason, p.run_alone
-                FROM (SELECT picked.*, row_number() OVER (ORDER BY priority DESC, run_at, job_id) AS place FROM picked) AS p,
-                     first_job f
-                WHERE p.place <= (SELECT size FROM share)
-                  AND CASE WHEN f.run_alone THEN p.job_id = f.job_id ELSE NOT p.run_alone END
+                -- A job lost with its worker in a batch runs alone next (sql/015):
+                -- alone if it comes first, left for a later claim otherwise.
+                SELECT p.* FROM picked p, first_job f
+                WHERE CASE WHEN f.run_alone THEN p.job_id = f.job_id ELSE NOT p.run_alone END
             ),
             slot_taken AS (
                 UPDATE queue_slots s
@@ -186,8 +180,11 @@ extension JobQueue {
                 SET state = 'running', worker_id = \(worker), slot = c.slot,
                     lease_expires_at = now() + make_interval(secs => \(unescaped: leaseSeconds)),
                     started_at = now(), attempts = j.attempts + 1, deferred_reason = NULL
-                FROM batch p, candidate c
-                WHERE j.tenant_id = p.tenant_id AND j.job_id = p.job_id
+                FROM candidate c
+                -- An array of ids, not a join: the planner cannot know the batch's
+                -- size (a limit computed in the statement) and, taking it for a
+                -- tenth of the backlog, hashed the whole jobs table to update 50 rows.
+                WHERE j.tenant_id = c.tenant_id AND j.job_id = ANY (ARRAY(SELECT job_id FROM batch))
                 RETURNING j.tenant_id, j.job_id, j.kind, j.unique_key, j.run_id, j.priority, j.run_at,
                           j.attempts, j.max_attempts, j.args::text AS args, j.slot
             )

@@ -136,6 +136,29 @@ struct QueueLifecycleTests {
         }
     }
 
+    /// A claim locks only the jobs it takes: a claim of another slot of the
+    /// tenant, made while the first is still open, takes the next share.
+    @Test func concurrentClaimsOfOneTenantTakeSharesSideBySide() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenant = try await Fixtures.addTenants(caps: [3], on: db)[0]
+            try await JobQueue.enqueue((0..<30).map { NewJob(tenantID: tenant, kind: "noop", uniqueKey: "job-\($0)") }, on: db)
+            let other = try await Connection.connect(configuration)
+            try await db.execute("BEGIN")
+            let first = try await JobQueue.claim(worker: UUID(), task: 0, batchSize: 50, lease: .seconds(30), kinds: ["noop"], on: db)
+            // The second claim picks its jobs at once, then waits for the first's
+            // commit on the tenant's queued-count row.
+            let pending = Task {
+                try await JobQueue.claim(worker: UUID(), task: 1, batchSize: 50, lease: .seconds(30), kinds: ["noop"], on: other)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            try await db.execute("COMMIT")
+            let second = try await pending.value
+            #expect(first.jobs.count == 10)
+            #expect(second.jobs.count == 10, "the open claim's locks kept the other claim from its share")
+            #expect(Set(first.jobs.map(\.jobID)).isDisjoint(with: second.jobs.map(\.jobID)))
+        }
+    }
+
     @Test func anExpiredLeaseRequeuesTheJobAndCountsTheAttemptUntilItFails() async throws {
         try await Fixtures.withMigratedDatabase { _, db in
             // Cap 1: one task takes both jobs in one batch.
