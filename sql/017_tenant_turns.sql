@@ -25,9 +25,9 @@ CREATE FUNCTION tally_note_slot_change() RETURNS trigger LANGUAGE plpgsql
 SET search_path = public, pg_temp AS $$
 DECLARE
     tenant bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant_id ELSE NEW.tenant_id END;
+    turn timestamptz := tally_tenant_turn(tenant);
 BEGIN
-    UPDATE queue_tenants SET turn_at = tally_tenant_turn(tenant)
-    WHERE tenant_id = tenant AND turn_at IS DISTINCT FROM tally_tenant_turn(tenant);
+    UPDATE queue_tenants SET turn_at = turn WHERE tenant_id = tenant AND turn_at IS DISTINCT FROM turn;
     RETURN NULL;
 END
 $$;
