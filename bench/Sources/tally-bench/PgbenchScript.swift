@@ -47,7 +47,7 @@ struct PgbenchScript {
                      .finished(.succeeded, message: nil))
         }
         let statement = JobQueue.finishStatement(ended, tenantID: Self.tenant, worker: Self.worker, releasing: Self.slot)
-        let idArray = "'" + ([Int64](ids).postgresText ?? "") + "'"
+        let idArray = "'" + (ids.postgresText ?? "") + "'"
         guard statement.inlined().contains(idArray) else { fatalError("the finish statement changed: update PgbenchScript") }
         return Self.substitute(statement).replacingOccurrences(of: idArray, with: ":ids")
     }

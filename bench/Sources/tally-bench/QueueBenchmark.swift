@@ -40,12 +40,12 @@ struct QueueBenchmark {
         let enqueueRate = try await enqueue(tenantIDs, prefix: "tally", on: db)
         print(String(format: "enqueue (bulk, 5,000 per statement): %.0f jobs/s", enqueueRate))
 
-        let tallyRate = try await drainWithWorkers(on: db)
+        let statements = await StatementStatistics.prepare(on: db)
+        let tallyRate = try await drainWithWorkers(statements: statements, on: db)
         print(String(format: "tally worker:   %.0f jobs/s", tallyRate))
 
         try await db.executeScript("DELETE FROM jobs; UPDATE queue_slots SET holder_worker = NULL, holder_task = NULL, lease_expires_at = NULL", name: "reset")
         _ = try await enqueue(tenantIDs, prefix: "pgbench", on: db)
-        let statements = await StatementStatistics.prepare(on: db)
         try await statements.reset(on: db)
         let baselineRate = try await drainWithPgbench(clients: connections, on: db)
         if statements.available { print("pgbench drain:\n" + (try await statements.top(3, on: db))) }
@@ -92,8 +92,7 @@ struct QueueBenchmark {
         }
     }
 
-    func drainWithWorkers(on db: Connection) async throws -> Double {
-        let statements = await StatementStatistics.prepare(on: db)
+    func drainWithWorkers(statements: StatementStatistics, on db: Connection) async throws -> Double {
         try await statements.reset(on: db)
         let workers = try (0..<options.workers).map { _ in
             try launch("tally", ["worker", "--concurrency", "\(options.concurrency)", "--batch-size", "\(options.batch)"])
