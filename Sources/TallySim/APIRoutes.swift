@@ -71,12 +71,12 @@ struct APIRoutes: Sendable {
             try? await Task.sleep(for: .milliseconds(ms))
             return .errors(504, "Gateway Timeout")
         case .lateWrite(let ms):
-            guard case .create(_, let parent) = route else { break }
+            guard case .create(let entity, let parent) = route else { break }
             await state.noteFault("late")
             let body = await Self.body(of: &request)
             Task { [state] in
                 try? await Task.sleep(for: .milliseconds(ms))
-                _ = await Self.create(body, parent: parent, admission: admission, state: state)
+                _ = await Self.create(body, entity: entity, parent: parent, admission: admission, state: state)
             }
             return .errors(504, "Gateway Timeout")
         }
@@ -91,10 +91,7 @@ struct APIRoutes: Sendable {
         case .item(let entity, let id):
             return await state.item(entity, id: id, admission: admission)
         case .create(let entity, let parent):
-            guard entity == "ContractServiceAdjustments" else {
-                return .errors(405, "The simulator creates only ContractServiceAdjustments.")
-            }
-            return await Self.create(body, parent: parent, admission: admission, state: state)
+            return await Self.create(body, entity: entity, parent: parent, admission: admission, state: state)
         case .query(let entity, let kind):
             let searchText: String?
             switch request.method {
@@ -155,6 +152,10 @@ enum APIRoute: Sendable {
             guard let id = Int(path[1]) else { return nil }
             self = .create("ContractServiceAdjustments", parentContractID: id)
             return
+        case (3, .post) where path[0] == "contracts" && path[2] == "notes":
+            guard let id = Int(path[1]) else { return nil }
+            self = .create("ContractNotes", parentContractID: id)
+            return
         default: break
         }
         guard let first = path.first, let entity = SimState.canonicalEntity(first) else { return nil }
@@ -185,10 +186,17 @@ extension APIRoutes {
         (try? await request.collectBody(upTo: 16 * 1024 * 1024)).map { Data($0.readableBytesView) } ?? Data()
     }
 
-    static func create(_ body: Data, parent: Int?, admission: Admission, state: SimState) async -> SimResponse {
+    static func create(_ body: Data, entity: String, parent: Int?, admission: Admission, state: SimState) async -> SimResponse {
         guard let json = try? JSONDecoder().decode(JSONValue.self, from: body) else {
             return .errors(500, "The request body is not valid JSON.")
         }
-        return await state.createAdjustment(json, parentContractID: parent, admission: admission)
+        switch entity {
+        case "ContractServiceAdjustments":
+            return await state.createAdjustment(json, parentContractID: parent, admission: admission)
+        case "ContractNotes":
+            return await state.createNote(json, parentContractID: parent, admission: admission)
+        default:
+            return .errors(405, "The simulator creates only ContractServiceAdjustments and ContractNotes.")
+        }
     }
 }

@@ -33,6 +33,11 @@ struct AdminRoutes: Sendable {
             guard let log = await state.adjustments(database: db) else { return Self.notFound(db) }
             return Self.json(log)
         }
+        admin.get("/databases/:db/notes") { _, context in
+            let db = context.parameters.get("db") ?? ""
+            guard let notes = await state.notes(database: db) else { return Self.notFound(db) }
+            return Self.json(notes)
+        }
         admin.put("/databases/:db/zone") { request, context in
             struct Body: Decodable { var zone: Int }
             let db = context.parameters.get("db") ?? ""

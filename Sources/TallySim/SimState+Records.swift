@@ -1,6 +1,8 @@
 /// Records as Autotask's REST API shows them (field names from its swagger).
 extension SimState {
-    static let entities = ["Companies", "Contracts", "Services", "ContractServices", "ContractServiceUnits", "ContractServiceAdjustments"]
+    static let entities = [
+        "Companies", "Contracts", "Services", "ContractServices", "ContractServiceUnits", "ContractServiceAdjustments", "ContractNotes",
+    ]
 
     static func canonicalEntity(_ name: String) -> String? {
         entities.first { $0.lowercased() == name.lowercased() }
@@ -35,6 +37,14 @@ extension SimState {
                 .object([
                     "id": .int($0.id), "contractID": .int($0.contractID), "serviceID": .int($0.serviceID),
                     "unitPrice": num($0.unitPrice), "unitCost": num($0.unitCost),
+                ])
+            }
+        case "ContractNotes":
+            return db.notes.map {
+                .object([
+                    "id": .int($0.id), "contractID": .int($0.contractID), "title": .string($0.title),
+                    "description": .string($0.description), "createDateTime": .string($0.createDateTime),
+                    "creatorResourceID": .null, "lastActivityDate": .string($0.createDateTime),
                 ])
             }
         case "ContractServiceUnits":

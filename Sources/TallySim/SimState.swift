@@ -8,6 +8,7 @@ public actor SimState {
         var nextID: Int
         var unitRows: [JSONValue]?
         var window: [Date] = []
+        var notes: [SimContractNote] = []
     }
 
     var databases: [String: Database] = [:]

@@ -78,11 +78,15 @@ struct JobsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a change the guard rails held; the job runs again and writes it.")
         @Argument(help: "The tenant.") var tenant: String
         @Argument(help: "The job id.") var job: Int64
+        @Option(help: "Who approves, for the audit note on the Autotask contract (default: the login name).") var by: String?
 
         func run() async throws {
             try await reportingFailures {
+                let approver = try DisplayName.checked(
+                    by ?? ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "an operator",
+                    "the approver's name (--by)")
                 let (db, tenantID) = try await Commands.connect("jobs approve", tenant: tenant)
-                switch try await SyncApproval.approve(tenantID: tenantID, jobID: job, on: db) {
+                switch try await SyncApproval.approve(tenantID: tenantID, jobID: job, approvedBy: approver, on: db) {
                 case .approved(let before, let target):
                     print("approved: job \(job) will set \(before.map { "\($0) → " } ?? "")\(target) units")
                 case .notHeld(let state):

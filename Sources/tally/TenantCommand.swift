@@ -40,6 +40,11 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(name: .customLong("staleness-hours"), help: "Skip usage older than this many hours (default 48).")
         var stalenessHours: Int?
 
+        @Option(
+            name: .customLong("contract-notes"),
+            help: "true: leave an audit note on the Autotask contract for every adjustment (default true); false: none.")
+        var contractNotes: Bool?
+
         func settings() throws -> TenantSettings {
             var settings = TenantSettings()
             settings.name = name
@@ -51,6 +56,7 @@ struct TenantCommand: AsyncParsableCommand {
             settings.guardMaxDropPercent = maxDrop
             settings.guardAllowZero = allowZero
             settings.usageStalenessHours = stalenessHours
+            settings.contractNotes = contractNotes
             return settings
         }
     }
@@ -134,6 +140,7 @@ struct TenantCommand: AsyncParsableCommand {
                 table.add("hourly request budget", "\(t.hourlyRequestBudget)")
                 table.add("guard rails", "hold drops over \(t.guardMaxDropPercent) %; to zero \(t.guardAllowZero ? "allowed" : "held")")
                 table.add("usage older than", "\(t.usageStalenessLimit) is skipped")
+                table.add("contract notes", t.contractNotes ? "an audit note on the contract for every adjustment" : "off")
                 table.add("organizations", "\(t.organizations) (\(t.mappedOrganizations) mapped to a contract)")
                 table.add("products mapped", t.mappedProducts.isEmpty ? "none" : t.mappedProducts.joined(separator: ", "))
                 print(table.rendered)
@@ -164,7 +171,7 @@ struct TenantCommand: AsyncParsableCommand {
                 if pause && resume { throw InputError("give --pause or --resume, not both") }
                 settings.paused = pause ? true : (resume ? false : nil)
                 guard settings != TenantSettings() else {
-                    throw InputError("nothing to change: give --schedule, --time-zone, --cap, --budget, --autotask-share, --max-drop, --allow-zero, --staleness-hours, --pause or --resume")
+                    throw InputError("nothing to change: give --schedule, --time-zone, --cap, --budget, --autotask-share, --max-drop, --allow-zero, --staleness-hours, --contract-notes, --pause or --resume")
                 }
                 let db = try await Commands.connect("tenant schedule")
                 try await TenantStore.update(slug: slug, settings: settings, on: db)

@@ -60,6 +60,11 @@ struct CLIOnboardingTests {
             let jobs = try cli.run(["jobs", "list", "acme", "--json"])
             #expect(jobs.status == 0)
             let show = try cli.run(["tenant", "show", "acme"])
+            #expect(show.output.contains("an audit note on the contract for every adjustment"), "\(show.output)")
+            let notesOff = try cli.run(["tenant", "schedule", "acme", "--contract-notes", "false"])
+            #expect(notesOff.status == 0, "\(notesOff.error)")
+            let shown = try JSONSerialization.jsonObject(with: Data(try cli.run(["tenant", "show", "acme", "--json"]).output.utf8)) as? [String: Any]
+            #expect(shown?["contractNotes"] as? Bool == false)
             for output in [add, imported, suggested, check, plan, sync, jobs, show] {
                 #expect(!(output.output + output.error).contains("secret-db1"), "a secret was printed")
             }

@@ -43,6 +43,8 @@ struct SyncCrashTests {
             let audit = try await AdjustmentAudit.audit(tenantIDs: fixture.tenantIDs, needed: needed, simulator: state, on: connection)
             #expect(audit.lost == 0 && audit.doubled == 0, "\(audit) after \(kills) kills")
             #expect(audit.posted == needed.count, "\(audit)")
+            let notes = await NoteAudit.audit(databases: fixture.tenantIDs.count, simulator: state)
+            #expect(notes.notes == audit.posted && notes.missing == 0 && notes.doubled == 0, "\(notes) after \(kills) kills")
             #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM results WHERE outcome = 'succeeded'", on: connection) == 300)
             #expect(try await Fixtures.count(
                 "SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: connection) == 0)

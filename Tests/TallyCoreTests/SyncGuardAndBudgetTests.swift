@@ -42,7 +42,7 @@ struct SyncGuardAndBudgetTests {
             #expect(try await fixture.mismatches().count == 2, "the held changes were not written")
 
             for row in held {
-                let outcome = try await SyncApproval.approve(tenantID: tenant, jobID: try row.decode("job_id"), on: connection)
+                let outcome = try await SyncApproval.approve(tenantID: tenant, jobID: try row.decode("job_id"), approvedBy: "dana", on: connection)
                 #expect(outcome == .approved(unitsBefore: 40, target: try row.decode("target_units")))
             }
             let again = try await SyncApproval.approve(tenantID: tenant, jobID: try held[0].decode("job_id"), on: connection)
@@ -52,6 +52,13 @@ struct SyncGuardAndBudgetTests {
             #expect(try await Fixtures.count("""
                 SELECT count(*)::int AS n FROM results WHERE run_id = \(run.runID) AND outcome = 'succeeded'
                 """, on: connection) == 3, "approved jobs replaced their held results")
+            // The approved changes' audit notes name who approved them; the one within the guard names nobody.
+            let notes = (await fixture.simulator.state.notes(database: "db1") ?? []).filter { $0.title.contains("→ 0 ") || $0.title.contains("→ 10 ") || $0.title.contains("→ 30 ") }
+            #expect(notes.count == 3, "\(notes.map(\.title))")
+            for note in notes {
+                let approved = note.description.contains("The guard rails held this change for approval; dana approved it.")
+                #expect(approved == !note.title.contains("→ 30 "), "\(note.title): \(note.description)")
+            }
             await workers.stopAll()
         }
     }
@@ -80,11 +87,19 @@ struct SyncGuardAndBudgetTests {
             let done = try await Fixtures.count("""
                 SELECT count(*)::int AS n FROM results WHERE tenant_id = \(poor) AND outcome = 'succeeded'
                 """, on: connection)
-            let deferred = try await Fixtures.count("""
-                SELECT count(*)::int AS n FROM jobs
-                WHERE tenant_id = \(poor) AND state = 'queued' AND deferred_reason LIKE '%request budget is spent%'
-                  AND run_at > now() AND attempts = 0
+            let deferredOf = { (kind: String) in
+                try await Fixtures.count("""
+                    SELECT count(*)::int AS n FROM jobs
+                    WHERE tenant_id = \(poor) AND kind = \(kind) AND state = 'queued' AND deferred_reason LIKE '%request budget is spent%'
+                      AND run_at > now() AND attempts = 0
+                    """, on: connection)
+            }
+            let deferred = try await deferredOf("sync")
+            // Audit notes count against the budget too: each adjustment's note is posted or waits for the next hour.
+            let notesPosted = try await Fixtures.count("""
+                SELECT count(*)::int AS n FROM contract_notes WHERE tenant_id = \(poor) AND state = 'posted'
                 """, on: connection)
+            #expect(notesPosted + (try await deferredOf("contract_note")) == done, "\(notesPosted) notes posted of \(done)")
             #expect(done > 0 && done < 40, "the budget ran out mid-run: \(done) of 40 done")
             let states = try await connection.query("""
                 SELECT line || ' ×' || count(*) AS line FROM (

@@ -52,7 +52,7 @@ public struct TallyWorker: Sendable {
     public static let logMetadataProvider = JobLogContext.provider
 
     /// The kinds every worker knows; `sync` needs a secret key.
-    public static let knownKinds = [NoopKind.name, SyncKind.name, UsageRefreshKind.name].sorted()
+    public static let knownKinds = [NoopKind.name, SyncKind.name, ContractNoteKind.name, UsageRefreshKind.name].sorted()
 
     public let worker: Worker
     let pool: ConnectionPool
@@ -82,9 +82,11 @@ public struct TallyWorker: Sendable {
         var registry = JobRegistry()
         registry.register(NoopKind())
         if let key = settings.secretKey {
-            registry.register(SyncKind(services: SyncServices(pool: pool, autotask: autotask, secretKey: key, meter: meter)))
+            let syncServices = SyncServices(pool: pool, autotask: autotask, secretKey: key, meter: meter)
+            registry.register(SyncKind(services: syncServices))
+            registry.register(ContractNoteKind(services: syncServices))
             registry.register(UsageRefreshKind(pool: pool, huntress: huntress, secretKey: key))
-        } else if let kinds = settings.queue.kinds, kinds.contains(SyncKind.name) || kinds.contains(UsageRefreshKind.name) {
+        } else if let kinds = settings.queue.kinds, !Set(kinds).isDisjoint(with: [SyncKind.name, ContractNoteKind.name, UsageRefreshKind.name]) {
             throw SecretError.noKey
         } else {
             logger.warning("no secret key (TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE): this worker does not claim sync jobs")

@@ -10,16 +10,20 @@ public struct SyncArguments: RowArguments, Hashable {
     /// Set when an operator approved a held change: a change to exactly this
     /// target passes the guard rails.
     public var approvedTarget: Int?
+    /// Who approved it (`tally jobs approve --by`), for the contract's audit note.
+    public var approvedBy: String?
 
-    public init(organizationID: Int64, product: String, approvedTarget: Int? = nil) {
+    public init(organizationID: Int64, product: String, approvedTarget: Int? = nil, approvedBy: String? = nil) {
         self.organizationID = organizationID
         self.product = product
         self.approvedTarget = approvedTarget
+        self.approvedBy = approvedBy
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case organizationID = "organization_id"
         case product
         case approvedTarget = "approved_target"
+        case approvedBy = "approved_by"
     }
 }

@@ -30,7 +30,12 @@ public struct SyncKind: JobKind {
         if let serviceKey = plan.writeKey(unanswered: batch.unanswered) {
             do {
                 let writer = ContractServiceWriter(batch: batch, services: services, job: context.job, workerID: context.workerID)
-                plan = try await writer.write(serviceKey, plan: plan) { snapshot in
+                let job = (id: context.job.jobID, runID: context.job.runID)
+                let note: @Sendable (SyncPlan) -> ContractNoteDraft? = { plan in
+                    ContractNoteDraft(
+                        plan: plan, target: batch.targets[key], key: serviceKey, job: job, approvedBy: arguments.approvedBy, batch: batch)
+                }
+                plan = try await writer.write(serviceKey, plan: plan, note: note) { snapshot in
                     SyncPlanner(tenant: batch.tenant).plan(
                         batch.targets[key], key: key, snapshot: snapshot, approvedTarget: arguments.approvedTarget)
                 }

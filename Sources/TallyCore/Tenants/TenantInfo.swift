@@ -15,6 +15,7 @@ public struct TenantInfo: Sendable, Codable {
     public var guardAllowZero: Bool
     public var usageStalenessLimit: String
     public var paused: Bool
+    public var contractNotes: Bool
     /// The id of the key the Autotask secret is sealed with; nil: no secret stored.
     public var secretKeyID: String?
     public var organizations: Int
@@ -36,7 +37,7 @@ public struct TenantInfo: Sendable, Codable {
             SELECT t.slug, t.name, t.autotask_username, t.autotask_integration_code, t.time_zone, t.schedule_kind,
                    t.schedule_day::int AS schedule_day, to_char(t.schedule_time, 'HH24:MI') AS schedule_time,
                    t.concurrency_cap, t.hourly_request_budget, t.guard_max_drop_percent::int AS guard_max_drop_percent,
-                   t.guard_allow_zero, t.usage_staleness_limit::text AS staleness, t.paused, t.created_at,
+                   t.guard_allow_zero, t.usage_staleness_limit::text AS staleness, t.paused, t.contract_notes, t.created_at,
                    (SELECT key_id FROM tenant_secrets s WHERE s.tenant_id = t.tenant_id AND s.kind = 'autotask_secret') AS key_id,
                    (SELECT count(*)::int FROM organizations o WHERE o.tenant_id = t.tenant_id) AS organizations,
                    (SELECT count(*)::int FROM organizations o WHERE o.tenant_id = t.tenant_id AND o.contract_id IS NOT NULL) AS mapped,
@@ -53,6 +54,7 @@ public struct TenantInfo: Sendable, Codable {
                 concurrencyCap: try row.decode("concurrency_cap"), hourlyRequestBudget: try row.decode("hourly_request_budget"),
                 guardMaxDropPercent: try row.decode("guard_max_drop_percent"), guardAllowZero: try row.decode("guard_allow_zero"),
                 usageStalenessLimit: try row.decode("staleness"), paused: try row.decode("paused"),
+                contractNotes: try row.decode("contract_notes"),
                 secretKeyID: try row.decode("key_id"), organizations: try row.decode("organizations"),
                 mappedOrganizations: try row.decode("mapped"),
                 mappedProducts: (try row.decode("products", as: String.self)).split(separator: ",").map(String.init),

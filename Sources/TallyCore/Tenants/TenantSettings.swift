@@ -13,6 +13,8 @@ public struct TenantSettings: Sendable, Equatable {
     public var guardMaxDropPercent: Int?
     public var guardAllowZero: Bool?
     public var usageStalenessHours: Int?
+    /// An audit note on the Autotask contract for every adjustment (default on).
+    public var contractNotes: Bool?
     public var paused: Bool?
 
     public init() {}

@@ -25,12 +25,13 @@ public enum TenantStore {
             let id: Int64 = try await tx.query("""
                 INSERT INTO tenants (slug, name, autotask_username, autotask_integration_code, time_zone, schedule_kind,
                                      schedule_day, schedule_time, concurrency_cap, hourly_request_budget, autotask_share_percent,
-                                     guard_max_drop_percent, guard_allow_zero, usage_staleness_limit, paused)
+                                     guard_max_drop_percent, guard_allow_zero, usage_staleness_limit, paused, contract_notes)
                 VALUES (\(slug), \(settings.name ?? slug), \(credentials.userName), \(credentials.integrationCode),
                         \(settings.timeZone ?? "UTC"), \(schedule.kind), \(schedule.day), \(schedule.time)::time,
                         \(settings.concurrencyCap ?? 3), \(settings.hourlyRequestBudget ?? 5000), \(settings.autotaskSharePercent ?? 80),
                         \(settings.guardMaxDropPercent ?? 50), \(settings.guardAllowZero ?? false),
-                        make_interval(hours => \(settings.usageStalenessHours ?? 48)), \(settings.paused ?? false))
+                        make_interval(hours => \(settings.usageStalenessHours ?? 48)), \(settings.paused ?? false),
+                        \(settings.contractNotes ?? true))
                 RETURNING tenant_id
                 """, name: "add tenant")[0].decode("tenant_id")
             try await TenantSecrets.store(credentials.secret, kind: .autotaskSecret, tenantID: id, key: key, on: tx)
@@ -57,6 +58,7 @@ public enum TenantStore {
                 guard_allow_zero = coalesce(\(settings.guardAllowZero), guard_allow_zero),
                 usage_staleness_limit = coalesce(make_interval(hours => \(settings.usageStalenessHours)), usage_staleness_limit),
                 paused = coalesce(\(settings.paused), paused),
+                contract_notes = coalesce(\(settings.contractNotes), contract_notes),
                 updated_at = now()
             WHERE slug = \(slug)
             """, name: "update tenant")
