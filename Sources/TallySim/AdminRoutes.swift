@@ -87,6 +87,26 @@ struct AdminRoutes: Sendable {
                 return Self.bad("\(error)")
             }
         }
+        admin.post("/hooks/:hook") { request, context in
+            var request = request
+            let hook = context.parameters.get("hook") ?? ""
+            let body = Data((try await request.collectBody(upTo: 1024 * 1024)).readableBytesView)
+            let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let behaviour = await state.receiveHook(hook, headers: headers, body: body)
+            if behaviour.delayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(behaviour.delayMilliseconds)) }
+            var fields = HTTPFields()
+            fields[.contentType] = "text/plain; charset=utf-8"
+            let text = behaviour.status < 300 ? "ok" : "invalid_token"
+            return Response(status: HTTPResponse.Status(code: behaviour.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        admin.get("/hooks/:hook") { _, context in Self.json(await state.hookDeliveries(context.parameters.get("hook") ?? "")) }
+        admin.put("/hooks/:hook/behaviour") { request, context in
+            guard let behaviour: HookSink.Behaviour = try await Self.decode(request) else {
+                return Self.bad("expected {\"status\": 200, \"delayMilliseconds\": 0}")
+            }
+            await state.setHookBehaviour(context.parameters.get("hook") ?? "", behaviour)
+            return Self.json(behaviour)
+        }
         admin.post("/reset") { _, _ in
             await state.reset()
             return Self.json(["ok": true])

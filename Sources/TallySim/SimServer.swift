@@ -66,6 +66,9 @@ public struct RunningSimulator: Sendable {
     /// The zone-lookup base URL, as a client's configuration takes it.
     public var lookupURL: String { "http://\(host):\(port)/ATServicesRest/" }
 
+    /// A webhook sink's URL (`/_sim/hooks/{name}`), for alert destinations.
+    public func hookURL(_ name: String) -> String { "http://\(host):\(port)/_sim/hooks/\(name)" }
+
     /// The simulated Huntress API's base URL, as a Huntress client's configuration takes it.
     public var huntressURL: String { "http://\(host):\(port)/huntress/v1/" }
 

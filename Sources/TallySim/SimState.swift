@@ -17,6 +17,8 @@ public actor SimState {
     var fixedToday: SimDay?
     /// The simulated Huntress (`SimState+Huntress.swift`).
     var huntress = HuntressBook()
+    /// Webhook deliveries received (`SimState+Hooks`).
+    var hookSink = HookSink()
 
     // Limits and faults.
     var defaultHourlyBudget: Int
@@ -75,6 +77,7 @@ public actor SimState {
         resetStatistics()
         setFaults(FaultSpec())
         huntress = HuntressBook()
+        hookSink = HookSink()
     }
 
     public func setFaults(_ spec: FaultSpec) {

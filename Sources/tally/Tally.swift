@@ -16,7 +16,7 @@ struct Tally: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, WorkerCommand.self, SchedulerCommand.self, TenantCommand.self, MapCommand.self,
             UsageCommand.self, SyncCommand.self, StatusCommand.self, RunsCommand.self, JobsCommand.self, CheckCommand.self,
-            AutotaskCommand.self, SecretsCommand.self,
+            NotifyCommand.self, AutotaskCommand.self, SecretsCommand.self,
         ]
     )
 }

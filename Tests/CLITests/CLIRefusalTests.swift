@@ -85,7 +85,7 @@ struct CLIRefusalTests {
     @Test func theShippedWorkerHasNoKindThatCrashesIt() throws {
         let result = try TallyCLI(environment: [:]).run(["worker", "--kinds", "crash"])
         #expect(result.status == 64, "\(result.error)")
-        #expect(result.error.contains("unknown job kinds: crash; known: noop, sync"), "\(result.error)")
+        #expect(result.error.contains("unknown job kinds: crash; known: contract_note, noop, notify, sync, usage_refresh"), "\(result.error)")
     }
 
     @Test func checkNamesWhatIsWrongAndNeverPrintsTheSecret() async throws {

@@ -52,13 +52,15 @@ public struct TallyWorker: Sendable {
     public static let logMetadataProvider = JobLogContext.provider
 
     /// The kinds every worker knows; `sync` needs a secret key.
-    public static let knownKinds = [NoopKind.name, SyncKind.name, ContractNoteKind.name, UsageRefreshKind.name].sorted()
+    public static let knownKinds = [NoopKind.name, SyncKind.name, ContractNoteKind.name, NotifyKind.name, UsageRefreshKind.name].sorted()
 
     public let worker: Worker
     let pool: ConnectionPool
     let meter: RequestMeter
     let autotask: AutotaskClient
     let huntress: HuntressClient
+    /// Sends run alerts (`notify` jobs).
+    let alertHTTP = AlertSender.makeClient()
 
     /// Builds the worker. Fails when `settings.queue.kinds` names `sync` but there is no secret key.
     public init(_ settings: Settings, extraKinds: (inout JobRegistry) -> Void = { _ in }, logger: Logger) throws {
@@ -85,8 +87,9 @@ public struct TallyWorker: Sendable {
             let syncServices = SyncServices(pool: pool, autotask: autotask, secretKey: key, meter: meter)
             registry.register(SyncKind(services: syncServices))
             registry.register(ContractNoteKind(services: syncServices))
+            registry.register(NotifyKind(pool: pool, secretKey: key, http: alertHTTP))
             registry.register(UsageRefreshKind(pool: pool, huntress: huntress, secretKey: key))
-        } else if let kinds = settings.queue.kinds, !Set(kinds).isDisjoint(with: [SyncKind.name, ContractNoteKind.name, UsageRefreshKind.name]) {
+        } else if let kinds = settings.queue.kinds, !Set(kinds).isDisjoint(with: [SyncKind.name, ContractNoteKind.name, NotifyKind.name, UsageRefreshKind.name]) {
             throw SecretError.noKey
         } else {
             logger.warning("no secret key (TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE): this worker does not claim sync jobs")
@@ -113,6 +116,7 @@ public struct TallyWorker: Sendable {
         await meter.flush()
         try? await autotask.shutdown()
         try? await huntress.shutdown()
+        try? await alertHTTP.shutdown()
         pool.close()
     }
 }

@@ -48,6 +48,12 @@ public final class SchedulerService: Service, Sendable {
                 let started = ContinuousClock.now
                 try await Runs.startStalledSyncs(on: db)
                 let tick = try await Scheduler.tick(on: db)
+                let alerts = try await AlertSweep.sweep(on: db)
+                if alerts.alerts > 0 {
+                    logger.info("scheduler sweep raised run alerts", metadata: [
+                        "alerts": "\(alerts.alerts)", "deliveries": "\(alerts.deliveries)", "runs_checked": "\(alerts.runsChecked)",
+                    ])
+                }
                 if lastHousekeeping.map({ ContinuousClock.now - $0 > .seconds(600) }) ?? true {
                     try await RequestBudget.prune(on: db)
                     lastHousekeeping = ContinuousClock.now

@@ -8,10 +8,15 @@ public enum TenantSecrets {
     }
 
     public static func store(_ secret: String, kind: Kind, tenantID: Int64, key: SecretKey, on connection: Connection) async throws {
-        let sealed = try key.seal(secret, for: SecretBinding(tenantID: tenantID, kind: kind.rawValue))
+        try await store(secret, kindName: kind.rawValue, tenantID: tenantID, key: key, on: connection)
+    }
+
+    /// `kindName`: a kind of `Kind`, or `notify_destination:ID` (sql/019).
+    static func store(_ secret: String, kindName: String, tenantID: Int64, key: SecretKey, on connection: Connection) async throws {
+        let sealed = try key.seal(secret, for: SecretBinding(tenantID: tenantID, kind: kindName))
         try await connection.execute("""
             INSERT INTO tenant_secrets (tenant_id, kind, sealed, key_id, bound)
-            VALUES (\(tenantID), \(kind.rawValue), \(sealed), \(key.id), true)
+            VALUES (\(tenantID), \(kindName), \(sealed), \(key.id), true)
             ON CONFLICT (tenant_id, kind) DO UPDATE
             SET sealed = EXCLUDED.sealed, key_id = EXCLUDED.key_id, bound = true, updated_at = now()
             """, name: "store tenant secret")
@@ -19,11 +24,15 @@ public enum TenantSecrets {
 
     /// The secret opened, or nil when the tenant has none of this kind.
     public static func load(_ kind: Kind, tenantID: Int64, key: SecretKey, on connection: Connection) async throws -> String? {
+        try await load(kindName: kind.rawValue, tenantID: tenantID, key: key, on: connection)
+    }
+
+    static func load(kindName: String, tenantID: Int64, key: SecretKey, on connection: Connection) async throws -> String? {
         let rows = try await connection.query("""
-            SELECT sealed, key_id, bound FROM tenant_secrets WHERE tenant_id = \(tenantID) AND kind = \(kind.rawValue)
+            SELECT sealed, key_id, bound FROM tenant_secrets WHERE tenant_id = \(tenantID) AND kind = \(kindName)
             """, name: "load tenant secret")
         guard let row = rows.first else { return nil }
-        let binding = try row.decode("bound", as: Bool.self) ? SecretBinding(tenantID: tenantID, kind: kind.rawValue) : nil
+        let binding = try row.decode("bound", as: Bool.self) ? SecretBinding(tenantID: tenantID, kind: kindName) : nil
         return try key.open(try row.decode("sealed"), keyID: try row.decode("key_id"), binding: binding)
     }
 
