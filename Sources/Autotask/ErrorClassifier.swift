@@ -134,7 +134,7 @@ enum Messages {
     static let badCredentials =
         "Autotask rejected the API user's credentials: check the user name, secret and integration code of the API user in Autotask (Admin › Resources/Users) and update the tenant's credentials."
     static func missingPermission(_ entity: String) -> String {
-        "The Autotask API user lacks permission for \(entity): give its security level access to Contracts and Services in Autotask (Admin › Security Levels)."
+        "The Autotask API user lacks permission for \(entity): \(AutotaskPermissions.fix)."
     }
     static let budgetExhausted =
         "The Autotask database's hourly API request limit is used up (shared with the MSP's other integrations); the call waits until usage drops."

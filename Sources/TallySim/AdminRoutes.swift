@@ -100,6 +100,13 @@ struct AdminRoutes: Sendable {
             return Response(status: HTTPResponse.Status(code: behaviour.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         admin.get("/hooks/:hook") { _, context in Self.json(await state.hookDeliveries(context.parameters.get("hook") ?? "")) }
+        admin.get("/hooks/:hook/text") { _, context in
+            // Each delivery's Slack `text` (else its body), for the demo's terminal.
+            let texts = await state.hookDeliveries(context.parameters.get("hook") ?? "").map(\.readableText)
+            var fields = HTTPFields()
+            fields[.contentType] = "text/plain; charset=utf-8"
+            return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: texts.joined(separator: "\n\n") + "\n")))
+        }
         admin.put("/hooks/:hook/behaviour") { request, context in
             guard let behaviour: HookSink.Behaviour = try await Self.decode(request) else {
                 return Self.bad("expected {\"status\": 200, \"delayMilliseconds\": 0}")

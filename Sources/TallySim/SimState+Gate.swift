@@ -30,7 +30,7 @@ enum GateResult: Sendable {
 enum Permission {
     static func area(of entity: String) -> String? {
         switch entity {
-        case "Contracts", "ContractServices", "ContractServiceUnits", "ContractServiceAdjustments": "Contracts"
+        case "Contracts", "ContractServices", "ContractServiceUnits", "ContractServiceAdjustments", "ContractNotes": "Contracts"
         case "Services": "Services"
         case "Companies": "Companies"
         default: nil

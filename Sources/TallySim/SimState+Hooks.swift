@@ -10,6 +10,13 @@ public struct HookSink: Sendable {
         /// Headers of interest: content type, idempotency key, Tally's timestamp and signature.
         public var headers: [String: String]
         public var body: String
+
+        /// A Slack message's `text`, else the body as received.
+        public var readableText: String {
+            guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], let text = json["text"] as? String
+            else { return body }
+            return text
+        }
     }
 
     public struct Behaviour: Sendable, Codable, Equatable {

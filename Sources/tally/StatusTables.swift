@@ -83,7 +83,8 @@ extension TenantStatus {
             let usage = line.usageSource.map { source in "\(source), \(line.usageObservedAt.cell)" } ?? "-"
             statusTable.add(
                 "\(line.organizationName) (\(line.organizationID))", line.product, line.outcome, line.unitsBefore.cell,
-                line.targetUnits.cell, line.unitsAfter.cell, line.finishedAt.cell, usage, line.message)
+                line.targetUnits.cell, line.unitsAfter.cell, line.finishedAt.cell, usage,
+                line.outcome == "held" ? "\(line.message) Approve: tally jobs approve \(line.slug) \(line.jobID) --by NAME" : line.message)
         }
         print("\nSync status")
         statusTable.print(empty: "no results yet")

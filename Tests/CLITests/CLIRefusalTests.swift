@@ -1,3 +1,4 @@
+import Autotask
 import Foundation
 import Huntress
 import Postgres
@@ -107,6 +108,30 @@ struct CLIRefusalTests {
         }
     }
 
+    /// `tally check` asks for what syncing and mapping need, in the words of a
+    /// sync's failure and the dashboard's fix: Companies and Contracts fail
+    /// it; Services, which a sync never reads, only warns.
+    @Test func checkAsksForExactlyWhatSyncingAndMappingNeedInOneWording() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 2) { fixture in
+            let cli = TallyCLI(fixture)
+            let state = fixture.simulator.state
+            var world = await state.world()
+            world.databases[0].users[0].lacks = ["Services"]
+            await state.load(world)
+            let noServices = try cli.run(["check", "msp-1"])
+            #expect(noServices.status == 0, "\(noServices.output)\(noServices.error)")
+            #expect(noServices.output.contains("the API user cannot read Services: syncing does not need it"), "\(noServices.output)")
+
+            world.databases[0].users[0].lacks = ["Contracts"]
+            await state.load(world)
+            let noContracts = try cli.run(["check", "msp-1"])
+            #expect(noContracts.status == 1)
+            #expect(noContracts.output.contains("lacks permission for Contracts: \(AutotaskPermissions.fix)"), "\(noContracts.output)")
+            let fix: String = try await fixture.connection.query("SELECT tally_reason_fix('missing_permission') AS fix")[0].decode("fix")
+            #expect(fix == AutotaskPermissions.fix, "the dashboard's fix and the error say the same")
+        }
+    }
+
     /// `tally check` reads the tenant's Huntress list: the key works, which organizations are new, which are gone.
     @Test func checkComparesTallysOrganizationsWithHuntress() async throws {
         try await SyncFixture.with(tenants: 1, organizations: 3) { fixture in
@@ -121,7 +146,7 @@ struct CLIRefusalTests {
             let check = try cli.run(["check", "msp-1"])
             #expect(check.status == 0, "\(check.output)\(check.error)")
             #expect(check.output.contains("reads 3 organizations"), "\(check.output)")
-            #expect(check.output.contains("1 organizations in Huntress are not in Tally yet"), "\(check.output)")
+            #expect(check.output.contains("1 organization in Huntress is not in Tally yet"), "\(check.output)")
             #expect(check.output.contains("organization 3") && check.output.contains("no longer in Huntress"), "\(check.output)")
             #expect(!(check.output + check.error).contains(key.privateKey))
             let usage = try cli.run(["usage", "list", "msp-1"])

@@ -28,6 +28,8 @@ struct SyncWaitTests {
             #expect(second.output.contains("1 job queued for msp-1"), "\(second.output)")
             #expect(second.output.contains("Approve: tally jobs approve msp-1 \(held)"), "\(second.output)")
             #expect(second.output.contains("finished with 1 held change (0 succeeded)"), "\(second.output)")
+            let status = try cli.run(["status", "msp-1"])
+            #expect(status.output.contains("Approve: tally jobs approve msp-1 \(held) --by NAME"), "the whole command, id included: \(status.output)")
 
             let approve = try cli.run(["jobs", "approve", "msp-1", "\(held)"])
             #expect(approve.status == 0, "\(approve.output)\(approve.error)")

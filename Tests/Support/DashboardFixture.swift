@@ -27,6 +27,8 @@ public enum DashboardFixture {
         SELECT setval(pg_get_serial_sequence('tenants', 'tenant_id'), 3);
         INSERT INTO tenant_secrets (tenant_id, kind, sealed, key_id)
         VALUES (1, 'autotask_secret', decode(repeat('5a', 40), 'hex'), 'test-key');
+        INSERT INTO notify_destinations (tenant_id, name, kind, host, failing_since, failures, last_error)
+        VALUES (1, 'billing-slack', 'slack', 'hooks.slack.com', now() - interval '2 hours', 3, 'HTTP 500: internal_error');
 
         INSERT INTO organizations (tenant_id, organization_id, name, company_id, contract_id)
         VALUES (1, 1, 'Alpha', 10, 100), (1, 2, 'Beta', 20, 200), (1, 3, 'Gamma', NULL, NULL), (1, 4, 'Delta', 40, NULL),
@@ -109,7 +111,7 @@ public enum DashboardFixture {
         """
 
     /// The eight views of sql/005_dashboard.sql.
-    public static let views = ["sync_status", "runs", "queue", "failures", "workers", "throughput", "tenants", "unmapped", "run_changes"]
+    public static let views = ["sync_status", "runs", "queue", "failures", "workers", "throughput", "tenants", "unmapped", "run_changes", "notify_destinations"]
 
     public static func load(on connection: Connection) async throws {
         _ = try await connection.executeScript(sql, name: "dashboard fixture")

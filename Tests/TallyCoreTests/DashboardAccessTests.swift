@@ -19,7 +19,8 @@ struct DashboardAccessTests {
             _ = try await ClusterStatus.load(on: db)
             #expect(try await Dashboard.syncStatus(tenantID: 1, on: db).count == 4)
 
-            for table in ["tenant_secrets", "tenants", "results", "jobs", "usage", "organizations", "workers", "schema_migrations"] {
+            for table in ["tenant_secrets", "tenants", "results", "jobs", "usage", "organizations", "workers", "schema_migrations",
+                          "notify_destinations", "contract_notes", "alert_deliveries"] {
                 let denied = await #expect(throws: PostgresError.self, "tally_dashboard can read \(table)") {
                     try await db.query("SELECT * FROM \(identifier: table) LIMIT 1")
                 }

@@ -83,7 +83,8 @@ struct DashboardDeployTests {
             try await db.execute("DROP ROLE \(identifier: login)")
             #expect(run.status == 0, "\(run.output)")
             for expected in ["Tenants whose last run did not succeed", "acme", "service_not_on_contract", "host-b",
-                             "Tenant acme", "set to 25 agents (was 20) by adjustment 5001", "tally map contract acme 4 CONTRACT_ID"] {
+                             "Tenant acme", "set to 25 agents (was 20) by adjustment 5001", "tally map contract acme 4 CONTRACT_ID",
+                             "Alert destinations that fail", "HTTP 500: internal_error"] {
                 #expect(run.output.contains(expected), "no “\(expected)” in:\n\(run.output)")
             }
             #expect(!run.output.contains("ERROR"))

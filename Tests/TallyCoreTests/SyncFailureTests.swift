@@ -45,7 +45,7 @@ struct SyncFailureTests {
 
             let expected = [
                 Expected(tenant: 1, organization: 1, product: "m365", outcome: "failed", reason: "service_not_on_contract",
-                         says: "add it to the contract in Autotask"),
+                         says: "(“Huntress Managed ITDR (Microsoft 365)”, product m365) is not on contract 1100001 “"),
                 Expected(tenant: 1, organization: 1, product: "edr", outcome: "succeeded", reason: "", says: ""),
                 Expected(tenant: 1, organization: 2, product: "edr", outcome: "failed", reason: "contract_inactive", says: "activate it in Autotask"),
                 Expected(tenant: 1, organization: 3, product: "m365", outcome: "failed", reason: "contract_expired", says: "renew it in Autotask"),

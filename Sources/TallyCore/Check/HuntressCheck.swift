@@ -39,7 +39,7 @@ enum HuntressCheck {
         if !new.isEmpty {
             items.append(TenantCheck.Item(
                 status: .warning, subject: "huntress: new organizations",
-                detail: "\(new.count) organizations in Huntress are not in Tally yet (\(new.prefix(3).map { $0.name ?? "\($0.id)" }.joined(separator: ", "))…): `tally usage refresh \(slug)`, then map them"))
+                detail: "\(new.count == 1 ? "1 organization in Huntress is" : "\(new.count) organizations in Huntress are") not in Tally yet (\(new.prefix(3).map { $0.name ?? "\($0.id)" }.joined(separator: ", "))…): `tally usage refresh \(slug)`, then map them"))
         }
         let listedIDs = Set(listed.map { Int64($0.id) })
         for organization in known where !listedIDs.contains(organization.id) || organization.removedAt != nil {

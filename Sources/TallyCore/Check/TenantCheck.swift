@@ -43,21 +43,32 @@ public enum TenantCheck {
         }
         // One page of one record each: the check costs O(mappings ÷ 500) requests, whatever the database holds.
         let probe = AutotaskQuery(filter: [.field("id", .gte, .int(0))], maxRecords: 1)
-        for entity in ["Contracts", "Services"] {
+        // What syncing and mapping need (AutotaskPermissions): Companies and Contracts, failed without;
+        // Services only confirms mapped services, a warning without.
+        var readsServices = true
+        for entity in AutotaskPermissions.required + [AutotaskPermissions.optional] {
             do {
-                if entity == "Contracts" {
-                    _ = try await session.firstPage(entity, probe, as: Contract.self)
-                } else {
-                    _ = try await session.firstPage(entity, probe, as: Service.self)
+                switch entity {
+                case "Companies": _ = try await session.firstPage(entity, probe, as: Company.self)
+                case "Contracts": _ = try await session.firstPage(entity, probe, as: Contract.self)
+                default: _ = try await session.firstPage(entity, probe, as: Service.self)
                 }
                 items.append(Item(status: .ok, subject: "permission: \(entity)", detail: "the API user can read \(entity)"))
             } catch let error as AutotaskError {
-                items.append(Item(status: .failed, subject: "permission: \(entity)", detail: error.description))
-                if error.reason == .badCredentials { return items }
+                if error.reason == .badCredentials {
+                    return items + [Item(status: .failed, subject: "permission: \(entity)", detail: error.description)]
+                }
+                guard entity == AutotaskPermissions.optional, error.reason == .missingPermission else {
+                    items.append(Item(status: .failed, subject: "permission: \(entity)", detail: error.description))
+                    continue
+                }
+                readsServices = false
+                items.append(Item(status: .warning, subject: "permission: \(entity)",
+                                  detail: "the API user cannot read Services: syncing does not need it, but the mapped services cannot be confirmed here"))
             }
         }
         guard !items.contains(where: { $0.status == .failed }) else { return items }
-        items += try await checkProducts(tenantID: tenantID, session: session, on: connection)
+        if readsServices { items += try await checkProducts(tenantID: tenantID, session: session, on: connection) }
         items += try await checkOrganizations(tenant: tenant, session: session, on: connection)
         return items
     }

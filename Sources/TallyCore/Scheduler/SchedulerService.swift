@@ -47,13 +47,14 @@ public final class SchedulerService: Service, Sendable {
                 connection = db
                 let started = ContinuousClock.now
                 try await Runs.startStalledSyncs(on: db)
-                let tick = try await Scheduler.tick(on: db)
+                // Before the tick, whose COMMIT ends each round (tests watch for it).
                 let alerts = try await AlertSweep.sweep(on: db)
                 if alerts.alerts > 0 {
                     logger.info("scheduler sweep raised run alerts", metadata: [
                         "alerts": "\(alerts.alerts)", "deliveries": "\(alerts.deliveries)", "runs_checked": "\(alerts.runsChecked)",
                     ])
                 }
+                let tick = try await Scheduler.tick(on: db)
                 if lastHousekeeping.map({ ContinuousClock.now - $0 > .seconds(600) }) ?? true {
                     try await RequestBudget.prune(on: db)
                     lastHousekeeping = ContinuousClock.now

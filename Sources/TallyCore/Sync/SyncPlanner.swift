@@ -62,15 +62,17 @@ public struct SyncPlanner: Sendable {
             return ending(.fail(failure.reason, failure.message), failure.reason)
         }
         let serviceKey = ContractServiceKey(contractID: contractID, serviceID: serviceID)
+        let service = "service \(serviceID) (“\(target.productName ?? key.product)”, product \(key.product))"
+        let contractWords = "contract \(contractID)" + (contract.contractName.map { " “\($0)”" } ?? "")
         guard snapshot.contractServices[serviceKey] != nil else {
             return ending(.fail(.serviceNotOnContract,
-                "service \(serviceID) is not on contract \(contractID) of \(who): add it to the contract in Autotask"),
+                "\(service) is not on \(contractWords) of \(who): add it to the contract in Autotask"),
                 .serviceNotOnContract)
         }
         guard let current = snapshot.units(serviceKey) else {
             let request = AutotaskSession.unitsInForceRequest(contractID: contractID, on: tenant.today)
             return ending(.fail(.unitsUnknown,
-                "Autotask has service \(serviceID) on contract \(contractID) of \(who) but no ContractServiceUnits row that covers \(tenant.today) (\(request) answered none), so its units today are unknown and nothing was posted: check the service's dates on the contract in Autotask, then sync again"),
+                "Autotask has \(service) on \(contractWords) of \(who) but no ContractServiceUnits row that covers \(tenant.today) (\(request) answered none), so its units today are unknown and nothing was posted: check the service's dates on the contract in Autotask, then sync again"),
                 .unitsUnknown)
         }
         guard UsageRow.billableUnits.contains(current) else {

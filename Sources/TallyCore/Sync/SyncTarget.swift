@@ -21,6 +21,8 @@ public struct SyncTarget: Sendable, Hashable {
     public var serviceID: Int?
     public var usage: Int?
     public var usageObservedAt: Date?
+    /// The product's name for people (`products.display_name`), e.g. Huntress Managed EDR.
+    public var productName: String? = nil
     /// Where the usage came from: huntress, csv, sql or manual.
     public var usageSource: String? = nil
     public var usageIsStale: Bool
@@ -48,10 +50,11 @@ public struct SyncTarget: Sendable, Hashable {
     static func load(tenantID: Int64, keys: [Key], on connection: Connection) async throws -> [Key: SyncTarget] {
         guard !keys.isEmpty else { return [:] }
         let rows = try await connection.query("""
-            SELECT k.organization_id, k.product, o.name, o.company_id, o.contract_id, o.removed_at, m.service_id, u.units, u.observed_at, u.source,
+            SELECT k.organization_id, k.product, p.display_name AS product_name, o.name, o.company_id, o.contract_id, o.removed_at, m.service_id, u.units, u.observed_at, u.source,
                    coalesce(u.observed_at < now() - t.usage_staleness_limit, false) AS stale, sh.sharers
             FROM unnest(\(keys.map(\.organizationID))::bigint[], \(keys.map(\.product))::text[]) AS k (organization_id, product)
             JOIN tenants t ON t.tenant_id = \(tenantID)
+            LEFT JOIN products p ON p.product = k.product
             LEFT JOIN organizations o ON o.tenant_id = t.tenant_id AND o.organization_id = k.organization_id
             LEFT JOIN service_mappings m ON m.tenant_id = t.tenant_id AND m.product = k.product
             LEFT JOIN usage u ON u.tenant_id = t.tenant_id AND u.organization_id = k.organization_id AND u.product = k.product
@@ -73,7 +76,7 @@ public struct SyncTarget: Sendable, Hashable {
                 companyID: try row.decode("company_id", as: Int64?.self).map(Int.init),
                 contractID: try row.decode("contract_id", as: Int64?.self).map(Int.init),
                 serviceID: try row.decode("service_id", as: Int64?.self).map(Int.init),
-                usage: try row.decode("units"), usageObservedAt: try row.decode("observed_at"), usageSource: try row.decode("source"),
+                usage: try row.decode("units"), usageObservedAt: try row.decode("observed_at"), productName: try row.decode("product_name"), usageSource: try row.decode("source"),
                 usageIsStale: try row.decode("stale"), removedFromHuntressAt: try row.decode("removed_at"),
                 sharers: try row.decode("sharers", as: JSON<[Sharer]>?.self)?.value ?? [])
         }
