@@ -162,7 +162,7 @@ struct SyncPlannerTests {
     @Test func serviceMissingFromContractFails() {
         let plan = Self.plan(Self.target(), Self.snapshot(serviceOnContract: false))
         #expect(plan.decision == .fail(.serviceNotOnContract,
-            "service 9 is not on contract 100 of \(Self.who): add it to the contract in Autotask"))
+            "service 9 (product edr) is not on contract 100 “Managed Security” of \(Self.who): add it to the contract in Autotask"))
         // The snapshot still holds units for the pair: without a contract service they do not count.
         #expect(plan.report == SyncReport(reasonCode: "service_not_on_contract", contractID: 100, serviceID: 9, targetUnits: 10))
         let otherService = AutotaskSnapshot(

@@ -46,7 +46,7 @@ public struct AlertContent: Sendable, Codable, Equatable {
         if let refreshError { lines.append("Usage refresh from Huntress failed: \(refreshError)") }
         for cause in causes {
             var line = "\(cause.jobs) × \(cause.reasonCode): \(cause.example)"
-            if let fix = cause.fix { line += " Fix: \(fix)" }
+            if let fix = cause.fix { line += " — fix: \(fix)" }
             lines.append(line)
         }
         for change in held {

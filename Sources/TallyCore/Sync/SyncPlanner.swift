@@ -62,7 +62,7 @@ public struct SyncPlanner: Sendable {
             return ending(.fail(failure.reason, failure.message), failure.reason)
         }
         let serviceKey = ContractServiceKey(contractID: contractID, serviceID: serviceID)
-        let service = "service \(serviceID) (“\(target.productName ?? key.product)”, product \(key.product))"
+        let service = "service \(serviceID) (" + (target.productName.map { "“\($0)”, " } ?? "") + "product \(key.product))"
         let contractWords = "contract \(contractID)" + (contract.contractName.map { " “\($0)”" } ?? "")
         guard snapshot.contractServices[serviceKey] != nil else {
             return ending(.fail(.serviceNotOnContract,
