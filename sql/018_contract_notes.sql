@@ -25,7 +25,8 @@ CREATE TABLE contract_notes (
     write_job_id     bigint NOT NULL,
     run_id           bigint,
     organization_id  bigint NOT NULL,
-    product          text NOT NULL REFERENCES products,
+    -- No foreign key: products is a two-row table every writer would share-lock.
+    product          text NOT NULL,
     units_before     integer,
     units_after      integer NOT NULL,
     usage            integer,
