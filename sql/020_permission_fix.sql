@@ -27,7 +27,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WHEN 'guard_zero' THEN 'check the usage; if going to zero is right, approve it: tally jobs approve'
         WHEN 'guard_drop' THEN 'check the usage; if the drop is right, approve it (tally jobs approve), or raise the tenant''s guard'
         WHEN 'bad_credentials' THEN 'update the tenant''s Autotask API user, secret and integration code: tally tenant credentials'
-        WHEN 'missing_permission' THEN 'give the Autotask API user''s security level access to Companies and Contracts in Autotask (Admin › Security Levels): read both, and adjust contract services; reading Services is optional (it lets tally map product and tally check confirm a mapped service)'
+        WHEN 'missing_permission' THEN 'give the Autotask API user''s security level access to Companies and Contracts in Autotask (Admin › Security Levels): read both, adjust contract services and add contract notes; reading Services is optional (it lets tally map product and tally check confirm a mapped service)'
         WHEN 'missing_secret' THEN 'store the tenant''s Autotask secret (tally tenant credentials) and give workers the key that sealed it (TALLY_SECRET_KEY)'
         WHEN 'wrong_zone' THEN 'nothing if it passes (Tally finds the zone again); if it persists, check the API user''s zone in Autotask'
         WHEN 'validation' THEN 'Autotask refused the change: read its message (often the contract''s dates or type) and fix that in Autotask'

@@ -11,5 +11,5 @@ public enum AutotaskPermissions {
     public static let optional = "Services"
 
     public static let fix =
-        "give the Autotask API user's security level access to Companies and Contracts in Autotask (Admin › Security Levels): read both, and adjust contract services; reading Services is optional (it lets tally map product and tally check confirm a mapped service)"
+        "give the Autotask API user's security level access to Companies and Contracts in Autotask (Admin › Security Levels): read both, adjust contract services and add contract notes; reading Services is optional (it lets tally map product and tally check confirm a mapped service)"
 }

@@ -102,7 +102,7 @@ struct AlertTests {
                 "SELECT count(*)::int AS n FROM dashboard.notify_destinations WHERE state = 'failing' AND failures >= 2", toBe: 1,
                 on: connection, timeout: .seconds(30)))
             let error: String = try await connection.query("SELECT last_error FROM dashboard.notify_destinations")[0].decode("last_error")
-            #expect(error.contains("HTTP 500"), "\(error)")
+            #expect(error == "HTTP 500: invalid_token", "the status and the destination's short error code: \(error)")
 
             // A second run of the tenant finishes while the alert waits to be retried.
             try await connection.execute("UPDATE usage SET units = units + 1 WHERE organization_id = 3")
@@ -161,6 +161,36 @@ struct AlertTests {
             try #require(outcomes.count == 2)
             #expect(try outcomes[0].decode("outcome_message", as: String?.self)?.contains("not sent again") == true)
             #expect(try outcomes[1].decode("state", as: String.self) == "succeeded")
+        }
+    }
+
+    /// A run still in its refresh phase has not ended, even with no job left
+    /// (its refresh job died on its last attempt): its syncs start next, and
+    /// the alert waits for them. A destination removed before its alert was
+    /// sent: the alert is skipped, not retried.
+    @Test func aRefreshingRunWaitsAndARemovedDestinationsAlertIsSkipped() async throws {
+        try await SyncFixture.with(tenants: 1, organizations: 2) { fixture in
+            let connection = fixture.connection
+            let tenant = fixture.tenantIDs[0]
+            try await Self.addDestinations(fixture, kinds: [.slack])
+            try await Self.makeAFailureAndAHeldChange(fixture)
+            let run = try await Runs.syncNow(tenantID: tenant, on: connection)
+            try await connection.execute("UPDATE runs SET phase = 'refreshing' WHERE run_id = \(run.runID)")
+            try await connection.execute("UPDATE jobs SET state = 'failed', finished_at = now(), last_error = 'the refresh died' WHERE run_id = \(run.runID)")
+            #expect(try await AlertSweep.sweep(on: connection).runsChecked == 0, "still refreshing")
+            try await connection.execute("UPDATE runs SET phase = 'syncing' WHERE run_id = \(run.runID)")
+            let swept = try await AlertSweep.sweep(on: connection)
+            #expect(swept.runsChecked == 1 && swept.deliveries == 1, "\(swept)")
+
+            #expect(try await NotifyDestinations.remove(tenantID: tenant, name: "to-slack", on: connection))
+            let workers = try fixture.startWorkers(1)
+            #expect(try await fixture.waitForQuietQueue(timeout: .seconds(30)))
+            await workers.stopAll()
+            let ended = try await connection.query("SELECT state, outcome_message FROM jobs WHERE kind = 'notify'")
+            try #require(ended.count == 1)
+            #expect(try ended[0].decode("state", as: String.self) == "skipped")
+            #expect(try ended[0].decode("outcome_message", as: String?.self) == "the destination was removed")
+            #expect(await fixture.simulator.state.hookDeliveries("slack").isEmpty)
         }
     }
 

@@ -40,7 +40,7 @@ struct ContractNoteTests {
                 }
                 #expect(note.contractID == adjustment.contractID)
                 #expect(adjustment.unitChange == after - before)
-                #expect(note.title.hasSuffix("\(before) → \(after) \(note.title.contains("EDR") ? "agents" : "identities") [Tally note \(noteID)]"),
+                #expect(note.title.hasSuffix("\(before) → \(after) \(note.title.contains("EDR") ? "agents" : "identities") (Tally note \(noteID))"),
                         "\(note.title)")
                 #expect(note.description.contains("from \(before) to \(after)"), "\(note.description)")
                 #expect(note.description.contains("Autotask adjustment \(adjustmentID)"), "\(note.description)")

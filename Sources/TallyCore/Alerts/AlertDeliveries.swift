@@ -15,17 +15,12 @@ enum AlertDeliveries {
 
     /// The delivery's row, created on first use with a new idempotency key.
     static func begin(destinationID: Int64, runID: Int64, alert: String, on connection: Connection) async throws -> State {
+        // DO UPDATE (of nothing) returns the row that exists, also one a concurrent attempt just made.
         let row = try await connection.query("""
-            WITH created AS (
-                INSERT INTO alert_deliveries (destination_id, run_id, alert, idempotency_key)
-                VALUES (\(destinationID), \(runID), \(alert), gen_random_uuid()::text)
-                ON CONFLICT (destination_id, run_id, alert) DO NOTHING
-                RETURNING idempotency_key, sent_at, delivered_at
-            )
-            SELECT idempotency_key, sent_at, delivered_at FROM created
-            UNION ALL
-            SELECT idempotency_key, sent_at, delivered_at FROM alert_deliveries
-            WHERE destination_id = \(destinationID) AND run_id = \(runID) AND alert = \(alert)
+            INSERT INTO alert_deliveries AS d (destination_id, run_id, alert, idempotency_key)
+            VALUES (\(destinationID), \(runID), \(alert), gen_random_uuid()::text)
+            ON CONFLICT (destination_id, run_id, alert) DO UPDATE SET idempotency_key = d.idempotency_key
+            RETURNING idempotency_key, sent_at, delivered_at
             """, name: "begin alert delivery")[0]
         return State(idempotencyKey: try row.decode("idempotency_key"), sentAt: try row.decode("sent_at"), deliveredAt: try row.decode("delivered_at"))
     }

@@ -1,7 +1,6 @@
 public import AsyncHTTPClient
 import Foundation
 import HTTPExchange
-import TallyQueue
 import NIOHTTP1
 
 /// Sends one alert to one destination over HTTP, and says how it went.
@@ -50,14 +49,28 @@ public struct AlertSender: Sendable {
         case .success(let answer) where (200..<300).contains(answer.status):
             return .delivered(status: answer.status)
         case .success(let answer):
-            let text = String(decoding: answer.body.prefix(300), as: UTF8.self)
-            return .refused(status: answer.status, text: ForeignText.bounded(text, limit: 300), retryAfter: HTTPExchange.retryAfter(answer.headers))
+            return .refused(status: answer.status, text: Self.errorCode(answer.body), retryAfter: HTTPExchange.retryAfter(answer.headers))
         case .failure(.timedOut(connecting: true)):
             return .unreachable("could not connect to \(destination.host) in time")
-        case .failure(.unreachable(let what)) where !what.contains("remoteConnectionClosed"):
-            return .unreachable("could not reach \(destination.host) (\(what))")
+        case .failure(.unreachable(let what)) where Self.failedToConnect(what):
+            return .unreachable("could not connect to \(destination.host)")
         case .failure(let failure):
+            // Anything after the connection was made: the destination may have the message.
             return .unknown(failure.sentence(calling: destination.host))
         }
+    }
+
+    /// Whether a failure happened before any byte of the request could be sent.
+    static func failedToConnect(_ what: String) -> Bool {
+        let lowered = what.lowercased()
+        return ["nioconnectionerror", "connectfailed", "connecttimeout", "connection refused", "dns", "noaddress"].contains { lowered.contains($0) }
+    }
+
+    /// A destination's answer is kept only when it is a short error code (Slack's
+    /// `invalid_token`, `no_service`): a proxy's error page may repeat the
+    /// request's path, and a Slack or Teams path is the secret.
+    static func errorCode(_ body: Data) -> String {
+        let text = String(decoding: body.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.range(of: "^[A-Za-z0-9_.-]{1,60}$", options: .regularExpression) != nil ? text : ""
     }
 }

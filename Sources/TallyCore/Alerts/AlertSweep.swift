@@ -27,8 +27,9 @@ public enum AlertSweep {
         let row = try await connection.query("""
             WITH unchecked AS (
                 SELECT r.tenant_id, r.run_id, r.due_at, r.created_at, r.refresh_error,
-                       NOT EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = r.tenant_id AND j.run_id = r.run_id
-                                     AND j.state IN ('queued', 'running')) AS ended
+                       -- A run still refreshing has not ended, even when its refresh job has (its syncs start next).
+                       r.phase <> 'refreshing' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = r.tenant_id AND j.run_id = r.run_id
+                                                                 AND j.state IN ('queued', 'running')) AS ended
                 FROM runs r
                 JOIN tenants t ON t.tenant_id = r.tenant_id
                 WHERE r.alerts_checked_at IS NULL AND NOT t.paused

@@ -41,13 +41,15 @@ public struct NotifyKind: JobKind {
 
     public func run(_ arguments: Arguments, context: JobContext) async throws -> JobOutcome {
         let tenantID = context.job.tenantID
-        let (loaded, content, delivery) = try await pool.withConnection { connection in
+        let (loaded, content) = try await pool.withConnection { connection in
             (try await NotifyDestinations.load(tenantID: tenantID, destinationID: arguments.destinationID, key: secretKey, on: connection),
-             try await AlertContent.load(tenantID: tenantID, runID: arguments.run, alert: arguments.alert, on: connection),
-             try await AlertDeliveries.begin(destinationID: arguments.destinationID, runID: arguments.run, alert: arguments.alert, on: connection))
+             try await AlertContent.load(tenantID: tenantID, runID: arguments.run, alert: arguments.alert, on: connection))
         }
         guard let (destination, secret) = loaded else { return .skipped("the destination was removed") }
         guard let content else { return .skipped("run \(arguments.run) no longer exists") }
+        let delivery = try await pool.withConnection {
+            try await AlertDeliveries.begin(destinationID: arguments.destinationID, runID: arguments.run, alert: arguments.alert, on: $0)
+        }
         if delivery.deliveredAt != nil { return .noted("already delivered to \(destination.name)") }
         if let sent = delivery.sentAt, destination.kind != .webhook {
             return .noted("a send to \(destination.name) at \(sent.formatted(.iso8601)) got no answer; \(destination.kind.rawValue) cannot tell a repeat, so it is not sent again")

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Autotask
 import Huntress
 public import Foundation
@@ -59,8 +60,8 @@ public struct TallyWorker: Sendable {
     let meter: RequestMeter
     let autotask: AutotaskClient
     let huntress: HuntressClient
-    /// Sends run alerts (`notify` jobs).
-    let alertHTTP = AlertSender.makeClient()
+    /// Sends run alerts (`notify` jobs); made only with a secret key.
+    let alertHTTP: HTTPClient?
 
     /// Builds the worker. Fails when `settings.queue.kinds` names `sync` but there is no secret key.
     public init(_ settings: Settings, extraKinds: (inout JobRegistry) -> Void = { _ in }, logger: Logger) throws {
@@ -85,13 +86,18 @@ public struct TallyWorker: Sendable {
         registry.register(NoopKind())
         if let key = settings.secretKey {
             let syncServices = SyncServices(pool: pool, autotask: autotask, secretKey: key, meter: meter)
+            let http = AlertSender.makeClient()
+            alertHTTP = http
             registry.register(SyncKind(services: syncServices))
             registry.register(ContractNoteKind(services: syncServices))
-            registry.register(NotifyKind(pool: pool, secretKey: key, http: alertHTTP))
+            registry.register(NotifyKind(pool: pool, secretKey: key, http: http))
             registry.register(UsageRefreshKind(pool: pool, huntress: huntress, secretKey: key))
-        } else if let kinds = settings.queue.kinds, !Set(kinds).isDisjoint(with: [SyncKind.name, ContractNoteKind.name, NotifyKind.name, UsageRefreshKind.name]) {
-            throw SecretError.noKey
         } else {
+            alertHTTP = nil
+            if let kinds = settings.queue.kinds,
+               !Set(kinds).isDisjoint(with: [SyncKind.name, ContractNoteKind.name, NotifyKind.name, UsageRefreshKind.name]) {
+                throw SecretError.noKey
+            }
             logger.warning("no secret key (TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE): this worker does not claim sync jobs")
         }
         extraKinds(&registry)
@@ -116,7 +122,7 @@ public struct TallyWorker: Sendable {
         await meter.flush()
         try? await autotask.shutdown()
         try? await huntress.shutdown()
-        try? await alertHTTP.shutdown()
+        try? await alertHTTP?.shutdown()
         pool.close()
     }
 }

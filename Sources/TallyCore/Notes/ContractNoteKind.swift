@@ -88,12 +88,10 @@ public struct ContractNoteKind: JobKind {
     /// looks for the note by its marker.
     private func lookUp(_ text: ContractNoteText, sentAt: Date, tenant: SyncTenant, session: AutotaskSession) async throws -> Int? {
         let settles = sentAt.addingTimeInterval(services.unansweredWriteSettles.seconds)
-        if settles > Date() {
-            throw JobFailure.deferred(
-                until: settles, "an earlier post of this note got no answer; Tally looks for it at \(settles.formatted(.iso8601)), once it can no longer land")
-        }
+        if settles > Date() { throw NoteUnanswered(settlesAt: settles) }
         try await checkBudget(tenant: tenant, session: session)
-        return try await session.contractNotes(contractID: text.record.contractID, titleContaining: text.marker).first?.id
+        return try await session.contractNotes(contractID: text.record.contractID, titleContaining: text.marker)
+            .first { $0.title?.contains(text.marker) == true }?.id
     }
 
     private func checkBudget(tenant: SyncTenant, session: AutotaskSession) async throws {
@@ -112,6 +110,11 @@ public struct ContractNoteKind: JobKind {
                     error.reason.snakeCased)
         case let error as DatabaseBusy:
             return (JobFailure.deferred(until: error.until, error.description), SyncReason.autotaskBusy.rawValue)
+        case let error as NoteUnanswered:
+            return (JobFailure.deferred(
+                until: error.settlesAt,
+                "an earlier post of this note got no answer; Tally looks for it at \(error.settlesAt.formatted(.iso8601)), once it can no longer land"),
+                SyncReason.writeUnanswered.rawValue)
         case let error as SecretError:
             return (error.isWrongKey ? JobFailure.transient(error.description, retryAfter: .seconds(30)) : JobFailure.permanent(error.description),
                     SyncReason.missingSecret.rawValue)
@@ -124,4 +127,9 @@ public struct ContractNoteKind: JobKind {
             return (error, nil)
         }
     }
+}
+
+/// A post of the note got no answer and may still land: look for it once it cannot.
+struct NoteUnanswered: Error {
+    var settlesAt: Date
 }

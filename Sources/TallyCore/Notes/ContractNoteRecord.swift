@@ -35,12 +35,13 @@ struct ContractNoteRecord: Sendable {
     static func load(tenantID: Int64, noteID: Int64, on connection: Connection) async throws -> ContractNoteRecord? {
         let rows = try await connection.query("""
             SELECT n.note_id, t.slug, n.state, n.contract_id, n.service_id, n.contract_name, n.run_id, r.trigger, r.due_at, r.requested_by,
-                   n.organization_id, o.name AS organization_name, n.product, p.display_name, p.unit_name, n.units_before, n.units_after,
+                   n.organization_id, o.name AS organization_name, n.product, coalesce(p.display_name, n.product) AS display_name,
+                   coalesce(p.unit_name, 'units') AS unit_name, n.units_before, n.units_after,
                    n.usage, n.usage_observed_at, n.usage_source, n.sharers, n.approved_by, n.effective_date::text AS effective_date,
                    n.adjustment_id, n.note_sent_at, n.autotask_note_id
             FROM contract_notes n
             JOIN tenants t ON t.tenant_id = n.tenant_id
-            JOIN products p ON p.product = n.product
+            LEFT JOIN products p ON p.product = n.product
             LEFT JOIN organizations o ON o.tenant_id = n.tenant_id AND o.organization_id = n.organization_id
             LEFT JOIN runs r ON r.tenant_id = n.tenant_id AND r.run_id = n.run_id
             WHERE n.tenant_id = \(tenantID) AND n.note_id = \(noteID)

@@ -7,8 +7,9 @@ import Foundation
 struct ContractNoteText {
     let record: ContractNoteRecord
 
-    /// `[Tally note N]`: unique per note, and no marker is part of another's (brackets).
-    var marker: String { "[Tally note \(record.noteID)]" }
+    /// `(Tally note N)`: unique per note; the parentheses keep one marker from being
+    /// part of another's, and none of it is a wildcard if Autotask's `contains` is a SQL LIKE.
+    var marker: String { "(Tally note \(record.noteID))" }
 
     var title: String {
         "\(record.productName): \(record.unitsBefore.map(String.init) ?? "?") → \(record.unitsAfter) \(record.unitName) \(marker)"
