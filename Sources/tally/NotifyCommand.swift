@@ -106,8 +106,8 @@ struct NotifyCommand: AsyncParsableCommand {
                 switch result {
                 case .delivered(let status):
                     print("delivered to \(name) (HTTP \(status))")
-                case .refused(let status, let text, _):
-                    throw InputError("\(name) refused the test alert: HTTP \(status)\(text.isEmpty ? "" : " \(text)"); check its URL, then remove and add it again")
+                case .refused:
+                    throw InputError("\(name) refused the test alert: \(result.outcome); check its URL, then remove and add it again")
                 case .unreachable(let what), .unknown(let what):
                     throw InputError("the test alert to \(name) was not delivered: \(what)")
                 }

@@ -35,8 +35,17 @@ enum AlertDeliveries {
         guard marked == 1 else { throw JobFailure.transient("the job's lease ran out before it could send the alert; it will run again") }
     }
 
+    /// Records how a send went: delivered, refused or not sent (`sent_at` cleared),
+    /// or without an answer (`sent_at` kept: the destination may have it).
+    static func record(destinationID: Int64, runID: Int64, alert: String, result: AlertSender.Result, on connection: Connection) async throws {
+        guard let delivered = result.delivered else {
+            return try await recordUnknown(destinationID: destinationID, runID: runID, alert: alert, outcome: result.outcome, on: connection)
+        }
+        try await record(destinationID: destinationID, runID: runID, alert: alert, delivered: delivered, outcome: result.outcome, on: connection)
+    }
+
     /// The destination answered: delivered (2xx), or refused (`sent` cleared: it was not delivered).
-    static func record(
+    private static func record(
         destinationID: Int64, runID: Int64, alert: String, delivered: Bool, outcome: String, on connection: Connection
     ) async throws {
         try await connection.execute("""
@@ -57,7 +66,7 @@ enum AlertDeliveries {
 
     /// No answer came (a time-out or a lost connection): the destination may have
     /// the message. `sent_at` stays set, and the destination counts a failure.
-    static func recordUnknown(destinationID: Int64, runID: Int64, alert: String, outcome: String, on connection: Connection) async throws {
+    private static func recordUnknown(destinationID: Int64, runID: Int64, alert: String, outcome: String, on connection: Connection) async throws {
         try await connection.execute("""
             WITH delivery AS (
                 UPDATE alert_deliveries SET outcome = \(outcome)

@@ -14,6 +14,24 @@ public struct AlertSender: Sendable {
         case unknown(String)
         /// Not sent: no connection was made.
         case unreachable(String)
+
+        /// Whether the destination has the message: nil when no answer came.
+        var delivered: Bool? {
+            switch self {
+            case .delivered: true
+            case .refused, .unreachable: false
+            case .unknown: nil
+            }
+        }
+
+        /// The outcome as the delivery and the destination's `last_error` record it.
+        public var outcome: String {
+            switch self {
+            case .delivered(let status): "HTTP \(status)"
+            case .refused(let status, let text, _): "HTTP \(status)" + (text.isEmpty ? "" : ": \(text)")
+            case .unreachable(let what), .unknown(let what): what
+            }
+        }
     }
 
     let http: HTTPClient

@@ -61,34 +61,19 @@ public struct NotifyKind: JobKind {
         }
         let result = await sender.send(content, to: destination, secret: secret, idempotencyKey: delivery.idempotencyKey)
         try await pool.withConnection { connection in
-            switch result {
-            case .delivered(let status):
-                try await AlertDeliveries.record(
-                    destinationID: ids.destinationID, runID: ids.run, alert: ids.alert, delivered: true, outcome: "HTTP \(status)", on: connection)
-            case .refused(let status, let text, _):
-                try await AlertDeliveries.record(
-                    destinationID: ids.destinationID, runID: ids.run, alert: ids.alert, delivered: false,
-                    outcome: "HTTP \(status)\(text.isEmpty ? "" : ": \(text)")", on: connection)
-            case .unreachable(let what):
-                try await AlertDeliveries.record(
-                    destinationID: ids.destinationID, runID: ids.run, alert: ids.alert, delivered: false, outcome: what, on: connection)
-            case .unknown(let what):
-                try await AlertDeliveries.recordUnknown(destinationID: ids.destinationID, runID: ids.run, alert: ids.alert, outcome: what, on: connection)
-            }
+            try await AlertDeliveries.record(destinationID: ids.destinationID, runID: ids.run, alert: ids.alert, result: result, on: connection)
         }
         switch result {
         case .delivered:
             return .succeeded
-        case .refused(let status, let text, let retryAfter):
-            let message = "\(destination.name) (\(destination.kind.rawValue), \(destination.host)) refused the alert: HTTP \(status)\(text.isEmpty ? "" : " \(text)")"
+        case .refused(let status, _, let retryAfter):
+            let message = "\(destination.name) (\(destination.kind.rawValue), \(destination.host)) refused the alert: \(result.outcome)"
             // 4xx other than 408 and 429: the URL is wrong or revoked; retrying cannot help.
             if (400..<500).contains(status) && status != 408 && status != 429 {
                 throw JobFailure.permanent(message + "; check the destination's URL, then add it again with `tally notify add`")
             }
             throw JobFailure.transient(message, retryAfter: retryAfter)
-        case .unreachable(let what):
-            throw JobFailure.transient("\(destination.name): \(what)")
-        case .unknown(let what):
+        case .unreachable(let what), .unknown(let what):
             throw JobFailure.transient("\(destination.name): \(what)")
         }
     }

@@ -14,14 +14,7 @@ extension NotifyDestinations {
         let http = AlertSender.makeClient()
         let result = await AlertSender(http: http).send(content, to: destination, secret: secret, idempotencyKey: "test-" + UUID().uuidString)
         try? await http.shutdown()
-        let (delivered, outcome): (Bool, String)
-        switch result {
-        case .delivered(let status): (delivered, outcome) = (true, "HTTP \(status)")
-        case .refused(let status, let text, _): (delivered, outcome) = (false, "HTTP \(status)\(text.isEmpty ? "" : ": \(text)")")
-        case .unreachable(let what), .unknown(let what): (delivered, outcome) = (false, what)
-        }
-        try await AlertDeliveries.record(
-            destinationID: destination.destinationID, runID: 0, alert: "test", delivered: delivered, outcome: outcome, on: connection)
+        try await AlertDeliveries.record(destinationID: destination.destinationID, runID: 0, alert: "test", result: result, on: connection)
         return result
     }
 }

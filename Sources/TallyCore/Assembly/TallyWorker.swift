@@ -53,7 +53,9 @@ public struct TallyWorker: Sendable {
     public static let logMetadataProvider = JobLogContext.provider
 
     /// The kinds every worker knows; `sync` needs a secret key.
-    public static let knownKinds = [NoopKind.name, SyncKind.name, ContractNoteKind.name, NotifyKind.name, UsageRefreshKind.name].sorted()
+    public static let knownKinds = ([NoopKind.name] + kindsNeedingKey).sorted()
+    /// The kinds that open tenants' secrets.
+    static let kindsNeedingKey = [SyncKind.name, ContractNoteKind.name, NotifyKind.name, UsageRefreshKind.name]
 
     public let worker: Worker
     let pool: ConnectionPool
@@ -94,8 +96,7 @@ public struct TallyWorker: Sendable {
             registry.register(UsageRefreshKind(pool: pool, huntress: huntress, secretKey: key))
         } else {
             alertHTTP = nil
-            if let kinds = settings.queue.kinds,
-               !Set(kinds).isDisjoint(with: [SyncKind.name, ContractNoteKind.name, NotifyKind.name, UsageRefreshKind.name]) {
+            if let kinds = settings.queue.kinds, !Set(kinds).isDisjoint(with: Self.kindsNeedingKey) {
                 throw SecretError.noKey
             }
             logger.warning("no secret key (TALLY_SECRET_KEY or TALLY_SECRET_KEY_FILE): this worker does not claim sync jobs")

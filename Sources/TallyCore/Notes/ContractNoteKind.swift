@@ -37,9 +37,8 @@ public struct ContractNoteKind: JobKind {
 
     public func run(_ arguments: Arguments, context: JobContext) async throws -> JobOutcome {
         let tenantID = context.job.tenantID
-        let (record, tenant) = try await services.pool.withConnection { connection in
-            (try await ContractNoteRecord.load(tenantID: tenantID, noteID: arguments.noteID, on: connection),
-             try await SyncTenant.load(tenantID: tenantID, key: services.secretKey, on: connection))
+        let record = try await services.pool.withConnection {
+            try await ContractNoteRecord.load(tenantID: tenantID, noteID: arguments.noteID, on: $0)
         }
         guard let record else { return .skipped("note \(arguments.noteID) no longer exists (its tenant was removed)") }
         var report = Report(contractID: record.contractID)
@@ -53,6 +52,8 @@ public struct ContractNoteKind: JobKind {
         default:
             return .skipped("the adjustment of note \(record.noteID) did not land (\(record.state)): no note is owed")
         }
+        // The tenant (and its opened secret) once per batch, as a sync batch reads it.
+        let tenant = try await context.memo.value("contract_note.tenant") { await loadTenant(tenantID) }.get()
         services.meter.attribute(account: tenant.credentials.account, to: tenantID)
         let session = services.autotask.session(tenant.credentials)
         let text = ContractNoteText(record: record)
@@ -78,9 +79,17 @@ public struct ContractNoteKind: JobKind {
             report.autotaskNoteID = noteID
             return .succeeded
         } catch {
-            let failure = Self.failure(for: error)
+            let failure = WorkFailure.classify(error)
             report.reasonCode = failure.reasonCode
             throw failure.error
+        }
+    }
+
+    private func loadTenant(_ tenantID: Int64) async -> Result<SyncTenant, any Error> {
+        do {
+            return .success(try await services.pool.withConnection { try await SyncTenant.load(tenantID: tenantID, key: services.secretKey, on: $0) })
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -101,35 +110,13 @@ public struct ContractNoteKind: JobKind {
         }
         try await DatabaseShare.check(tenant: tenant, session: session, services: services)
     }
-
-    /// The queue's view of a failure, with the reason code the report keeps.
-    static func failure(for error: any Error) -> (error: any Error, reasonCode: String?) {
-        switch error {
-        case let error as AutotaskError:
-            return (error.isTransient ? JobFailure.transient(error.description, retryAfter: error.retryAfter) : JobFailure.permanent(error.description),
-                    error.reason.snakeCased)
-        case let error as DatabaseBusy:
-            return (JobFailure.deferred(until: error.until, error.description), SyncReason.autotaskBusy.rawValue)
-        case let error as NoteUnanswered:
-            return (JobFailure.deferred(
-                until: error.settlesAt,
-                "an earlier post of this note got no answer; Tally looks for it at \(error.settlesAt.formatted(.iso8601)), once it can no longer land"),
-                SyncReason.writeUnanswered.rawValue)
-        case let error as SecretError:
-            return (error.isWrongKey ? JobFailure.transient(error.description, retryAfter: .seconds(30)) : JobFailure.permanent(error.description),
-                    SyncReason.missingSecret.rawValue)
-        case let error as SyncSetupError:
-            return (JobFailure.permanent(error.message), error.reason.rawValue)
-        case let error as JobFailure:
-            if case .deferred = error.disposition { return (error, SyncReason.budgetExhausted.rawValue) }
-            return (error, nil)
-        default:
-            return (error, nil)
-        }
-    }
 }
 
 /// A post of the note got no answer and may still land: look for it once it cannot.
-struct NoteUnanswered: Error {
+struct NoteUnanswered: Error, CustomStringConvertible {
     var settlesAt: Date
+
+    var description: String {
+        "an earlier post of this note got no answer; Tally looks for it at \(settlesAt.formatted(.iso8601)), once it can no longer land"
+    }
 }

@@ -75,32 +75,10 @@ public struct SyncKind: JobKind {
     /// The queue's view of a failure; the report keeps what was `known` and names the reason.
     private func failure(for error: any Error, context: JobContext, known: SyncReport = SyncReport()) -> any Error {
         var report = known
-        defer { self.report(report, in: context) }
-        switch error {
-        case let error as AutotaskError:
-            report.reasonCode = error.reason.snakeCased
-            return error.isTransient
-                ? JobFailure.transient(error.description, retryAfter: error.retryAfter)
-                : JobFailure.permanent(error.description)
-        case let error as SyncSetupError:
-            report.reasonCode = error.reason.rawValue
-            return JobFailure.permanent(error.message)
-        case let error as SecretError:
-            report.reasonCode = SyncReason.missingSecret.rawValue
-            // A key rotation under way: another worker (or this one, restarted) holds the key.
-            return error.isWrongKey ? JobFailure.transient(error.description, retryAfter: .seconds(30)) : JobFailure.permanent(error.description)
-        case let error as DatabaseBusy:
-            report.reasonCode = SyncReason.autotaskBusy.rawValue
-            return JobFailure.deferred(until: error.until, error.description)
-        case let error as UnansweredWrite:
-            report.reasonCode = SyncReason.writeUnanswered.rawValue
-            return JobFailure.deferred(until: error.settlesAt, error.description)
-        case let error as JobFailure:
-            if case .deferred = error.disposition { report.reasonCode = SyncReason.budgetExhausted.rawValue }
-            return error
-        default:
-            return error
-        }
+        let (queued, reasonCode) = WorkFailure.classify(error)
+        if let reasonCode { report.reasonCode = reasonCode }
+        self.report(report, in: context)
+        return queued
     }
 }
 
