@@ -84,7 +84,7 @@ extension TenantStatus {
             statusTable.add(
                 "\(line.organizationName) (\(line.organizationID))", line.product, line.outcome, line.unitsBefore.cell,
                 line.targetUnits.cell, line.unitsAfter.cell, line.finishedAt.cell, usage,
-                line.outcome == "held" ? "\(line.message) Approve: tally jobs approve \(line.slug) \(line.jobID) --by NAME" : line.message)
+                line.outcome == "held" ? "\(line.message) Approve: " + SyncApproval.command(slug: line.slug, jobID: line.jobID) : line.message)
         }
         print("\nSync status")
         statusTable.print(empty: "no results yet")

@@ -116,7 +116,7 @@ struct SyncCommand: AsyncParsableCommand {
         return groups.map { members in
             let first = members[0]
             guard members.count > 1 else {
-                let approve = first.outcome == "held" ? " Approve: tally jobs approve \(tenant) \(first.jobID) --by NAME" : ""
+                let approve = first.outcome == "held" ? " Approve: " + SyncApproval.command(slug: tenant, jobID: first.jobID) : ""
                 return ["\(first.organizationID)", first.product, first.outcome, first.message + approve]
             }
             let organizations = Array(Set(members.map(\.organizationID))).sorted()

@@ -110,7 +110,7 @@ public struct AlertContent: Sendable, Codable, Equatable {
             return HeldChange(
                 jobID: jobID, organization: try row.decode("organization"), product: try row.decode("product"),
                 unitsBefore: try row.decode("units_before"), target: try row.decode("target_units"),
-                approve: "tally jobs approve \(slug) \(jobID) --by NAME")
+                approve: SyncApproval.command(slug: slug, jobID: jobID))
         }
         let trigger: String = try run.decode("trigger")
         let dueAt: Date? = try run.decode("due_at")
@@ -139,13 +139,11 @@ public struct AlertContent: Sendable, Codable, Equatable {
         default:
             let failed = counts["failed"] ?? 0, heldCount = counts["held"] ?? 0, jobs = counts["jobs"] ?? 0
             var parts: [String] = []
-            if failed > 0 { parts.append(Self.plural(failed, "failure")) }
-            if heldCount > 0 { parts.append("\(Self.plural(heldCount, "change")) held for approval") }
+            if failed > 0 { parts.append(counted(failed, "failure")) }
+            if heldCount > 0 { parts.append("\(counted(heldCount, "change")) held for approval") }
             let ended = parts.isEmpty ? "finished" : "finished with " + parts.joined(separator: " and ")
             return ("Tally: \(tenant)'s \(runWords) \(ended)",
-                    "The \(runWords)\(due) \(ended): \(counts["succeeded"] ?? 0) of \(Self.plural(jobs, "job")) succeeded, \(counts["adjusted"] ?? 0) adjusted, \(counts["skipped"] ?? 0) skipped.")
+                    "The \(runWords)\(due) \(ended): \(counts["succeeded"] ?? 0) of \(counted(jobs, "job")) succeeded, \(counts["adjusted"] ?? 0) adjusted, \(counts["skipped"] ?? 0) skipped.")
         }
     }
-
-    static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
 }

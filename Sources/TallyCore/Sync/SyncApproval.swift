@@ -9,6 +9,11 @@ public enum SyncApproval {
         case notHeld(state: String?)
     }
 
+    /// The whole command that approves a held job, for messages that name it.
+    public static func command(slug: String, jobID: Int64) -> String {
+        "tally jobs approve \(slug) \(jobID) --by NAME"
+    }
+
     /// Approves the change the job was held for: the same target passes the
     /// guard rails once; a different usage by then is checked again.
     /// `approvedBy` names the person in the contract's audit note.

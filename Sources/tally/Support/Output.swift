@@ -31,11 +31,6 @@ extension Date {
     }
 }
 
-/// "1 job", "2 jobs": `count` and the noun, plural unless the count is 1.
-func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
-    "\(count) \(count == 1 ? noun : plural ?? noun + "s")"
-}
-
 /// Prints a line and flushes standard output at once, so that progress
 /// reaches a pipe or a file as it happens, not when the command ends.
 func printNow(_ line: String) {
