@@ -96,10 +96,21 @@ struct ContractServiceWriter {
         }
     }
 
+    /// Records the answer, retried on a deadlock: enqueueing the note's job meets
+    /// concurrent claims of the tenant on the queue's rows, and a post that landed
+    /// must not end its job as failed (its retry would wait for it to settle).
     private func markAnswered(_ key: ContractServiceKey, noteID: Int64?, adjustmentID: Int?) async throws {
-        try await services.pool.withConnection { connection in
-            try await ContractServiceWrites.answered(
-                key, tenantID: batch.tenant.tenantID, jobID: job.jobID, noteID: noteID, adjustmentID: adjustmentID, on: connection)
+        var deadlocks = 0
+        while true {
+            do {
+                return try await services.pool.withConnection { connection in
+                    try await ContractServiceWrites.answered(
+                        key, tenantID: batch.tenant.tenantID, jobID: job.jobID, noteID: noteID, adjustmentID: adjustmentID, on: connection)
+                }
+            } catch let error as PostgresError where error.sqlState == "40P01" && deadlocks < 5 {
+                deadlocks += 1
+                try await Task.sleep(for: .milliseconds(10 * deadlocks))
+            }
         }
     }
 }
