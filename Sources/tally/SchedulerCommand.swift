@@ -44,6 +44,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         try await reportingFailures {
             let logger = makeLogger(label: "tally.scheduler")
             let database = DatabaseConfiguration.fromEnvironment(applicationName: "tally scheduler")
+            try await SessionRequirement.awaitVerified(database, logger: logger)
             let scheduler = SchedulerService(
                 database: database, interval: .milliseconds(Int64(tickSeconds * 1000)), logger: logger)
             let health = DatabaseHealth(configuration: database, logger: logger)

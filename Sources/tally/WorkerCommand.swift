@@ -110,6 +110,7 @@ struct WorkerCommand: AsyncParsableCommand {
         try await reportingFailures {
             let logger = makeLogger(label: "tally.worker")
             let database = DatabaseConfiguration.fromEnvironment(applicationName: "tally worker")
+            try await SessionRequirement.awaitVerified(database, logger: logger)
             var settings = TallyWorker.Settings(database: database)
             settings.queue.concurrency = concurrency
             settings.queue.batchSize = batchSize

@@ -19,7 +19,10 @@ public enum Commands {
     public static let defaultHuntressURL = HuntressConfiguration.defaultBaseURL
 
     public static func connect(_ purpose: String) async throws -> Database {
-        try await Connection.connect(.fromEnvironment(applicationName: "tally \(purpose)"))
+        let configuration = DatabaseConfiguration.fromEnvironment(applicationName: "tally \(purpose)")
+        let db = try await Connection.connect(configuration)
+        try await SessionPinning.verify(db, configuration: configuration)
+        return db
     }
 
     /// A session and the id of the tenant named on the command line.

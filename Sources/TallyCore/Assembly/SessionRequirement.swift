@@ -1,0 +1,24 @@
+public import Logging
+public import Postgres
+
+/// Workers and schedulers refuse to run behind a pooler that does not keep
+/// their server session (`SessionPinning`); they wait for a database that is
+/// not up yet, as they do for one that restarts.
+public enum SessionRequirement {
+    public static func awaitVerified(_ configuration: ConnectionConfiguration, logger: Logger) async throws {
+        var failures = 0
+        while true {
+            do {
+                let connection = try await Connection.connect(configuration)
+                try await SessionPinning.verify(connection, configuration: configuration)
+                return
+            } catch let error as PostgresError where error.isConnectionProblem {
+                failures += 1
+                if failures == 1 || failures % 10 == 0 {
+                    logger.warning("the database does not answer yet; retrying", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: .milliseconds(min(5_000, 250 * failures)))
+            }
+        }
+    }
+}
