@@ -14,4 +14,14 @@ public enum JobEnd: Sendable, Equatable {
     public enum FinalState: String, Sendable {
         case succeeded, failed, skipped, held, cancelled
     }
+
+    /// One word for logs and metrics: the final state, or retried, deferred, handed_back.
+    public var label: String {
+        switch self {
+        case .finished(let state, _): state.rawValue
+        case .retry: "retried"
+        case .deferred: "deferred"
+        case .handedBack: "handed_back"
+        }
+    }
 }

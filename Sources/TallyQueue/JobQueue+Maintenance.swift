@@ -28,18 +28,24 @@ extension JobQueue {
         try await connection.execute("UPDATE workers SET stopping = true WHERE worker_id = \(worker)", name: "mark worker stopping")
     }
 
-    /// Extends the leases of everything `worker` holds and records its
-    /// heartbeat. Answers the jobs it holds that an operator asked to cancel,
-    /// and whether its registration still exists.
+    /// Extends the leases of the jobs and slots `worker` holds — those its
+    /// tasks are working, named here, not every row under its name: after a
+    /// fail-over to a standby that missed some of its commits, rows the
+    /// worker had already finished or released are its again on the new
+    /// primary, and they must expire and go back to the queue. Records the
+    /// heartbeat. Answers the held jobs that an operator asked to cancel, and
+    /// whether the worker's registration still exists.
     public static func renewLeases(
-        worker: UUID, lease: Duration, on connection: Connection
+        worker: UUID, holding held: HeldWork, lease: Duration, on connection: Connection
     ) async throws -> (cancelRequested: Set<JobKey>, registered: Bool) {
         let rows = try await connection.query("""
             -- SKIP LOCKED: a row busy now (a finish of this worker's own
             -- task, a claim that glanced at it) is renewed next time, never
             -- waited for, so renewal cannot deadlock with finishing.
             WITH my_slots AS (
-                SELECT tenant_id, slot FROM queue_slots WHERE holder_worker = \(worker)
+                SELECT tenant_id, slot FROM queue_slots
+                WHERE (tenant_id, slot) IN (SELECT * FROM unnest(\(held.slots.map(\.tenantID))::bigint[], \(held.slots.map(\.slot))::int[]))
+                  AND holder_worker = \(worker)
                 FOR UPDATE SKIP LOCKED
             ),
             slots AS (
@@ -47,7 +53,9 @@ extension JobQueue {
                 FROM my_slots m WHERE s.tenant_id = m.tenant_id AND s.slot = m.slot
             ),
             my_jobs AS (
-                SELECT tenant_id, job_id FROM jobs WHERE worker_id = \(worker) AND state = 'running'
+                SELECT tenant_id, job_id FROM jobs
+                WHERE (tenant_id, job_id) IN (SELECT * FROM unnest(\(held.jobs.map(\.tenantID))::bigint[], \(held.jobs.map(\.jobID))::bigint[]))
+                  AND worker_id = \(worker) AND state = 'running'
                 FOR UPDATE SKIP LOCKED
             ),
             leased AS (

@@ -56,7 +56,7 @@ extension Worker {
 
     func renewLeases() async {
         guard let renewal = await reliably("renew leases", { connection in
-            try await JobQueue.renewLeases(worker: self.id, lease: self.configuration.lease, on: connection)
+            try await JobQueue.renewLeases(worker: self.id, holding: self.held.now, lease: self.configuration.lease, on: connection)
         }) else { return }
         inFlight.requestCancel(renewal.cancelRequested)
         if !renewal.registered {

@@ -22,6 +22,7 @@ public final class Worker: Service, Sendable {
     let listening = WakeSignal()
     let lifecycle = NIOLockedValueBox(Lifecycle())
     let inFlight = InFlightJobs()
+    let held = HeldBatches()
 
     struct Lifecycle {
         var stopping = false
@@ -138,7 +139,9 @@ public final class Worker: Service, Sendable {
             for (kind, jobs) in Dictionary(grouping: claim.jobs, by: \.kind) {
                 metrics.claimed(kind, jobs.count)
             }
+            held.hold(claim.jobs, task: task)
             await work(claim.jobs)
+            held.release(task: task)
         }
     }
 

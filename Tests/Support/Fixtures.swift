@@ -13,10 +13,11 @@ public enum Fixtures {
 
     /// A fresh database with every migration of sql/ applied.
     public static func withMigratedDatabase<Result>(
+        server: ConnectionConfiguration? = nil,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (ConnectionConfiguration, Connection) async throws -> Result
     ) async throws -> Result {
-        try await TestDatabase.withFresh { configuration in
+        try await TestDatabase.withFresh(server: server) { configuration in
             let connection = try await Connection.connect(configuration)
             _ = try await Migrator(migrations: try Migration.load(from: sqlDirectory)).apply(on: connection)
             return try await body(configuration, connection)

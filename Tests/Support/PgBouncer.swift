@@ -1,8 +1,5 @@
 import Foundation
 public import Postgres
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A PgBouncer in front of the tests' PostgreSQL (`scripts/pgbouncer`),
 /// stopped by `stop()` or when released.
@@ -20,7 +17,7 @@ public final class PgBouncer: @unchecked Sendable {
         guard let serverPort = URLComponents(string: server.conninfo ?? "")?.port else {
             throw NotStarted(description: "DATABASE_URL names no port on 127.0.0.1: run the tests with scripts/with-postgres")
         }
-        let (status, output) = try Self.script(["start", mode, "\(serverPort)"])
+        let (status, output) = Self.script(["start", mode, "\(serverPort)"])
         let words = output.split(separator: " ").map(String.init)
         guard status == 0, words.count == 2, let port = Int(words[0]) else {
             throw NotStarted(description: "scripts/pgbouncer start failed (install PgBouncer: apt-get install -y pgbouncer): \(output)")
@@ -34,7 +31,7 @@ public final class PgBouncer: @unchecked Sendable {
     public func stop() {
         guard !stopped else { return }
         stopped = true
-        _ = try? Self.script(["stop", directory])
+        _ = Self.script(["stop", directory])
     }
 
     /// `configuration`'s database, reached through this PgBouncer.
@@ -50,7 +47,7 @@ public final class PgBouncer: @unchecked Sendable {
     /// (`SHOW POOLS` on its admin console, through psql: the console speaks
     /// only the simple protocol and takes none of a session's settings).
     public func pools(database: String) throws -> (clients: Int, servers: Int) {
-        let (status, output) = try Self.run(
+        let (status, output) = ProjectScript.run(
             URL(fileURLWithPath: "/usr/bin/psql"),
             ["-h", "127.0.0.1", "-p", "\(port)", "-U", "tally", "-d", "pgbouncer", "-AtF", ",", "-c", "SHOW POOLS"])
         guard status == 0 else { throw NotStarted(description: "SHOW POOLS failed: \(output)") }
@@ -65,18 +62,7 @@ public final class PgBouncer: @unchecked Sendable {
         return (clients, servers)
     }
 
-    private static func script(_ arguments: [String]) throws -> (Int32, String) {
-        try run(Fixtures.packageRoot.appendingPathComponent("scripts/pgbouncer"), arguments)
-    }
-
-    /// system(3), not Process: the daemon PgBouncer becomes would inherit
-    /// Process's exit-watching descriptor, and the script would never end.
-    private static func run(_ executable: URL, _ arguments: [String]) throws -> (Int32, String) {
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-pgbouncer-\(UUID().uuidString).out")
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        let command = ([executable.path] + arguments).map { "'" + $0 + "'" }.joined(separator: " ")
-        let status = system("\(command) >'\(outputFile.path)' 2>&1")
-        let text = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        return (status == 0 ? 0 : max(1, status >> 8), text.trimmingCharacters(in: .whitespacesAndNewlines))
+    private static func script(_ arguments: [String]) -> (Int32, String) {
+        ProjectScript.run("pgbouncer", arguments)
     }
 }

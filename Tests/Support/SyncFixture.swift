@@ -38,7 +38,7 @@ public struct SyncFixture {
     }
 
     public static func with<Result>(
-        tenants: Int, organizations: Int, world: ((inout SimWorld) -> Void)? = nil,
+        tenants: Int, organizations: Int, world: ((inout SimWorld) -> Void)? = nil, server: ConnectionConfiguration? = nil,
         _ body: (SyncFixture) async throws -> Result
     ) async throws -> Result {
         var generated = WorldGenerator(
@@ -47,7 +47,7 @@ public struct SyncFixture {
         world?(&generated)
         let simulator = try await SimServer.start(state: SimState(world: generated, budgetLatencyMilliseconds: 0))
         do {
-            let result = try await Fixtures.withMigratedDatabase { configuration, connection in
+            let result = try await Fixtures.withMigratedDatabase(server: server) { configuration, connection in
                 let ids = try await SimulatedTenants.onboard(count: tenants, organizations: organizations, secretKey: secretKey, on: connection)
                 return try await body(SyncFixture(
                     simulator: simulator, configuration: configuration, connection: connection, tenantIDs: ids,

@@ -17,12 +17,14 @@ public enum TestDatabase {
         return configuration
     }
 
-    /// Creates an empty database, runs `body` with its configuration, then drops it.
+    /// Creates an empty database, runs `body` with its configuration, then
+    /// drops it; on `server`, or the one `DATABASE_URL` names.
     public static func withFresh<Result>(
+        server: ConnectionConfiguration? = nil,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (ConnectionConfiguration) async throws -> Result
     ) async throws -> Result {
-        let server = try serverConfiguration()
+        let server = try server ?? serverConfiguration()
         let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let admin = try await Connection.connect(server)
         try await admin.execute("CREATE DATABASE \(identifier: String(name))")

@@ -54,7 +54,12 @@ public final class WorkerProcess: @unchecked Sendable {
 extension Fixtures {
     /// The test database as a URI: the server's URI with its path replaced.
     public static func url(_ configuration: ConnectionConfiguration) -> String {
-        var components = URLComponents(string: configuration.conninfo!)!
+        let conninfo = configuration.conninfo!
+        guard conninfo.hasPrefix("postgres") else {
+            // A `key=value` conninfo (several hosts, say): a later dbname wins.
+            return conninfo + " dbname=" + configuration.overrides["dbname"]!
+        }
+        var components = URLComponents(string: conninfo)!
         components.path = "/" + configuration.overrides["dbname"]!
         return components.string!
     }

@@ -201,6 +201,36 @@ struct QueueLifecycleTests {
         }
     }
 
+    /// After a fail-over that lost some of a worker's commits, rows it had
+    /// finished or released are under its name again: its renewal must not
+    /// keep them, only what its tasks hold (FailoverTests found them kept).
+    @Test func leaseRenewalExtendsOnlyTheWorkTheWorkerHolds() async throws {
+        try await Fixtures.withMigratedDatabase { _, db in
+            let tenants = try await Fixtures.addTenants(caps: [1, 1], on: db)
+            for tenant in tenants {
+                try await JobQueue.enqueue((0..<2).map { NewJob(tenantID: tenant, kind: "noop", uniqueKey: "job-\($0)") }, on: db)
+            }
+            let worker = UUID()
+            let lease = Duration.milliseconds(300)
+            let first = try await JobQueue.claim(worker: worker, task: 0, batchSize: 2, lease: lease, kinds: ["noop"], on: db)
+            let second = try await JobQueue.claim(worker: worker, task: 1, batchSize: 2, lease: lease, kinds: ["noop"], on: db)
+            #expect(first.jobs.count == 2 && second.jobs.count == 2 && first.jobs[0].tenantID != second.jobs[0].tenantID)
+            // The worker holds only the first batch (the second's ends and release were "lost").
+            try await Task.sleep(for: .milliseconds(150))
+            _ = try await JobQueue.renewLeases(worker: worker, holding: HeldWork(batches: [first.jobs]), lease: .seconds(30), on: db)
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(try await JobQueue.reclaimExpired(on: db) == 2)
+            let kept = try await db.query("""
+                SELECT tenant_id, count(*)::int AS n FROM jobs WHERE state = 'running' GROUP BY tenant_id
+                """)
+            #expect(kept.count == 1)
+            #expect(try kept.first?.decode("tenant_id", as: Int64.self) == first.jobs[0].tenantID)
+            #expect(try await Fixtures.count("""
+                SELECT count(*)::int AS n FROM queue_slots WHERE holder_worker IS NOT NULL AND tenant_id = \(second.jobs[0].tenantID)
+                """, on: db) == 0, "the slot not held went back")
+        }
+    }
+
     @Test func aBatchsEndsAreWrittenTogetherAndItsLastWriteFreesTheSlot() async throws {
         try await Fixtures.withMigratedDatabase { _, db in
             let tenant = try await Fixtures.addTenants(caps: [1], on: db)[0]

@@ -30,7 +30,7 @@ public enum TallyMetrics {
     }
 
     static func ended(kind: String, _ end: JobEnd) {
-        Counter(label: jobsEnded, dimensions: [("kind", kind), ("outcome", end.metricOutcome)]).increment()
+        Counter(label: jobsEnded, dimensions: [("kind", kind), ("outcome", end.label)]).increment()
     }
 
     static func budgetDeferral() {
@@ -64,16 +64,5 @@ public enum TallyMetrics {
 
     static func tickFailed() {
         Counter(label: schedulerTickFailures).increment()
-    }
-}
-
-extension JobEnd {
-    var metricOutcome: String {
-        switch self {
-        case .finished(let state, _): state.rawValue
-        case .retry: "retried"
-        case .deferred: "deferred"
-        case .handedBack: "handed_back"
-        }
     }
 }
