@@ -44,14 +44,13 @@ struct SchedulerCommand: AsyncParsableCommand {
         try await reportingFailures {
             let logger = makeLogger(label: "tally.scheduler")
             let database = DatabaseConfiguration.fromEnvironment(applicationName: "tally scheduler")
-            try await SessionRequirement.awaitVerified(database, logger: logger)
             let scheduler = SchedulerService(
                 database: database, interval: .milliseconds(Int64(tickSeconds * 1000)), logger: logger)
             let health = DatabaseHealth(configuration: database, logger: logger)
             let observability = try ObservabilityServer.services(options: metrics, health: health, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: observability + [.init(service: scheduler)], gracefulShutdownSignals: [.sigterm, .sigint],
+                    services: observability + [.init(service: SessionCheckedService(scheduler, configuration: database, logger: logger))], gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()
         }

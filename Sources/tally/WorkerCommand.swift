@@ -110,7 +110,6 @@ struct WorkerCommand: AsyncParsableCommand {
         try await reportingFailures {
             let logger = makeLogger(label: "tally.worker")
             let database = DatabaseConfiguration.fromEnvironment(applicationName: "tally worker")
-            try await SessionRequirement.awaitVerified(database, logger: logger)
             var settings = TallyWorker.Settings(database: database)
             settings.queue.concurrency = concurrency
             settings.queue.batchSize = batchSize
@@ -132,9 +131,14 @@ struct WorkerCommand: AsyncParsableCommand {
             let observability = try ObservabilityServer.services(options: metrics, health: health, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: observability + [.init(service: assembled.worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+                    services: observability + [.init(service: SessionCheckedService(assembled.worker, configuration: database, logger: logger))], gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
-            try await group.run()
+            do {
+                try await group.run()
+            } catch {
+                await assembled.shutdown()
+                throw error
+            }
             await assembled.shutdown()
         }
     }

@@ -41,6 +41,14 @@ struct PgBouncerTests {
             let database = direct.configuration.overrides["dbname"]!
             let pools = try bouncer.pools(database: database)
             #expect(pools.clients > 0 && pools.clients == pools.servers, "\(pools)")
+            // For README's sizing: the server sessions each kind of process holds after a run.
+            let sessions = try await direct.connection.query("""
+                SELECT application_name AS name, count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1 ORDER BY 1
+                """)
+            let counts = try sessions.map { "\(try $0.decode("name", as: String.self)): \(try $0.decode("n", as: Int.self))" }
+            print("through PgBouncer (session mode), after a run: \(pools.clients) clients = \(pools.servers) server sessions; "
+                + "2 workers (--concurrency 3) and a scheduler: \(counts.joined(separator: ", "))")
 
             // The scheduler works through it too: a tenant made due gets its run.
             let tenant = direct.tenantIDs[0]

@@ -1,5 +1,6 @@
 public import Logging
 public import Postgres
+public import ServiceLifecycle
 
 /// Workers and schedulers refuse to run behind a pooler that does not keep
 /// their server session (`SessionPinning`); they wait for a database that is
@@ -20,5 +21,31 @@ public enum SessionRequirement {
                 try await Task.sleep(for: .milliseconds(min(5_000, 250 * failures)))
             }
         }
+    }
+}
+
+/// Runs `service` once the session check has passed; the process's other
+/// services (its health endpoint) run meanwhile, so a database that is down
+/// at start shows as not ready instead of a process that does not answer.
+public struct SessionCheckedService: Service {
+    let configuration: ConnectionConfiguration
+    let logger: Logger
+    let service: any Service
+
+    public init(_ service: any Service, configuration: ConnectionConfiguration, logger: Logger) {
+        self.service = service
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await SessionRequirement.awaitVerified(configuration, logger: logger)
+            }
+        } catch is CancellationError {
+            return
+        }
+        try await service.run()
     }
 }

@@ -59,7 +59,7 @@ public struct ContractNoteKind: JobKind {
         let text = ContractNoteText(record: record)
         do {
             if let sent = record.noteSentAt, let found = try await lookUp(text, sentAt: sent, tenant: tenant, session: session) {
-                try await services.pool.withConnection { try await ContractNoteRecord.markPosted(record.noteID, autotaskNoteID: found, on: $0) }
+                try await services.pool.withConnection { try await ContractNoteRecord.markPosted(record.noteID, tenantID: tenantID, autotaskNoteID: found, on: $0) }
                 report.autotaskNoteID = found
                 return .noted("found Autotask note \(found), posted by an earlier attempt whose answer was lost")
             }
@@ -72,10 +72,10 @@ public struct ContractNoteKind: JobKind {
                 noteID = try await session.createContractNote(
                     NewContractNote(contractID: record.contractID, title: text.title, description: text.description))
             } catch let error as AutotaskError where error.provesWriteRefused {
-                try await services.pool.withConnection { try await ContractNoteRecord.markRefused(record.noteID, on: $0) }
+                try await services.pool.withConnection { try await ContractNoteRecord.markRefused(record.noteID, tenantID: tenantID, on: $0) }
                 throw error
             }
-            try await services.pool.withConnection { try await ContractNoteRecord.markPosted(record.noteID, autotaskNoteID: noteID, on: $0) }
+            try await services.pool.withConnection { try await ContractNoteRecord.markPosted(record.noteID, tenantID: tenantID, autotaskNoteID: noteID, on: $0) }
             report.autotaskNoteID = noteID
             return .succeeded
         } catch {

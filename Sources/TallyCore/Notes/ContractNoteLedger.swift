@@ -37,11 +37,11 @@ enum ContractNoteLedger {
 
     /// The writer's own post was answered (`adjustmentID`) or never sent (nil):
     /// its pending note becomes owed or dropped. For a data-modifying CTE.
-    static func settleOwn(noteID: Int64?, adjustmentID: Int?) -> SQL {
+    static func settleOwn(noteID: Int64?, tenantID: Int64, adjustmentID: Int?) -> SQL {
         """
         UPDATE contract_notes SET state = CASE WHEN \(adjustmentID.map(Int64.init))::bigint IS NULL THEN 'dropped' ELSE 'owed' END,
                adjustment_id = \(adjustmentID.map(Int64.init))::bigint, resolved_at = now()
-        WHERE note_id = \(noteID)::bigint AND state = 'pending'
+        WHERE tenant_id = \(tenantID) AND note_id = \(noteID)::bigint AND state = 'pending'
         RETURNING tenant_id, note_id, state
         """
     }
@@ -66,7 +66,7 @@ enum ContractNoteLedger {
             settled AS (
                 UPDATE contract_notes n
                 SET state = CASE WHEN n.note_id IN (SELECT note_id FROM landed) THEN 'owed' ELSE 'dropped' END, resolved_at = now()
-                FROM pending p WHERE n.note_id = p.note_id
+                FROM pending p WHERE n.tenant_id = \(tenantID) AND n.note_id = p.note_id
                 RETURNING n.tenant_id, n.note_id, n.state
             ),
             enqueued AS (\(fragment: enqueueOwed(from: "settled")))

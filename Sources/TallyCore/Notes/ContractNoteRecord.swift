@@ -65,21 +65,21 @@ struct ContractNoteRecord: Sendable {
     static func markSent(_ noteID: Int64, job: ClaimedJob, worker: UUID, on connection: Connection) async throws {
         let marked = try await connection.execute("""
             UPDATE contract_notes SET note_sent_at = now()
-            WHERE note_id = \(noteID) AND state = 'owed' AND \(fragment: JobQueue.leaseCondition(job, worker: worker))
+            WHERE tenant_id = \(job.tenantID) AND note_id = \(noteID) AND state = 'owed' AND \(fragment: JobQueue.leaseCondition(job, worker: worker))
             """, name: "mark contract note sent")
         guard marked == 1 else { throw JobFailure.transient("the job's lease ran out before it could post the note; it will run again") }
     }
 
     /// Autotask refused the post: nothing was made, and the next attempt posts without looking first.
-    static func markRefused(_ noteID: Int64, on connection: Connection) async throws {
+    static func markRefused(_ noteID: Int64, tenantID: Int64, on connection: Connection) async throws {
         try await connection.execute(
-            "UPDATE contract_notes SET note_sent_at = NULL WHERE note_id = \(noteID) AND state = 'owed'", name: "mark contract note refused")
+            "UPDATE contract_notes SET note_sent_at = NULL WHERE tenant_id = \(tenantID) AND note_id = \(noteID) AND state = 'owed'", name: "mark contract note refused")
     }
 
-    static func markPosted(_ noteID: Int64, autotaskNoteID: Int, on connection: Connection) async throws {
+    static func markPosted(_ noteID: Int64, tenantID: Int64, autotaskNoteID: Int, on connection: Connection) async throws {
         try await connection.execute("""
             UPDATE contract_notes SET state = 'posted', autotask_note_id = \(Int64(autotaskNoteID)), posted_at = now()
-            WHERE note_id = \(noteID) AND state = 'owed'
+            WHERE tenant_id = \(tenantID) AND note_id = \(noteID) AND state = 'owed'
             """, name: "mark contract note posted")
     }
 }

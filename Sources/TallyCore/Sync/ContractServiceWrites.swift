@@ -90,7 +90,7 @@ enum ContractServiceWrites {
                 WHERE tenant_id = \(tenantID) AND contract_id = \(key.contractID) AND service_id = \(key.serviceID) AND job_id = \(jobID)
                 RETURNING 1
             ),
-            settled AS (\(fragment: ContractNoteLedger.settleOwn(noteID: noteID, adjustmentID: adjustmentID))),
+            settled AS (\(fragment: ContractNoteLedger.settleOwn(noteID: noteID, tenantID: tenantID, adjustmentID: adjustmentID))),
             enqueued AS (\(fragment: ContractNoteLedger.enqueueOwed(from: "settled")))
             SELECT (SELECT count(*) FROM cleared)::int AS cleared
             """, name: "mark contract service write answered with its note")
