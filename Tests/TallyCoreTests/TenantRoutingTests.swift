@@ -36,9 +36,9 @@ struct TenantRoutingTests {
         ("INSERT INTO autotask_request_counts", "S7 request meter flush (§3)"),
         ("due AS", "C2 the scheduler tick (§4.3)"),
         ("alerts_checked_at IS NULL", "C4 the alert sweep (§4.3)"),
-        ("IS NULL OR tenant_id =", "D2 tally status over one or all tenants (§5.3)"),
         ("WHERE r.phase = 'refreshing' AND (j.job_id IS NULL", "C3 stalled refreshes (§3)"),
         ("WHERE NOT bound", "binding legacy secrets at worker start (§5.7)"),
+        ("FROM dashboard.tenants", "D4 dashboard.tenants: its running-runs join reads every tenant's running jobs (§3)"),
         ("tenant_slug =", "D3 tenant by slug (§5.3)"),
     ]
 
@@ -137,7 +137,9 @@ struct TenantRoutingTests {
             }
         }
         let joinConditions = ["Hash Cond", "Merge Cond", "Join Filter"].compactMap { node[$0] as? String }
-        let joinsOnTenant = joinConditions.contains { $0.range(of: #"tenant_id = \w+\.tenant_id"#, options: .regularExpression) != nil }
+        let joinsOnTenant = joinConditions.contains {
+            $0.range(of: #"tenant_id = (\w+|"[^"]+")\.tenant_id"#, options: .regularExpression) != nil
+        }
         let passesDown = joinsOnTenant || (joinedOnTenant && ["Hash", "Materialize", "Memoize", "Sort"].contains(node["Node Type"] as? String ?? ""))
         for child in children {
             unbound.formUnion(unboundTenantScans(child, externalParameters: externalParameters, joinedOnTenant: passesDown))
@@ -145,9 +147,10 @@ struct TenantRoutingTests {
         return unbound
     }
 
-    /// `tenant_id = 'N'::bigint`, `= $n` of the statement's own parameters, or `= alias.tenant_id`.
+    /// `tenant_id = 'N'::bigint`, `= $n` of the statement's own parameters, or
+    /// `= alias.tenant_id` (a quoted alias too: `"*SELECT* 1".tenant_id`, a union's branch).
     static func bindsOneTenant(_ condition: String, externalParameters: Int) -> Bool {
-        let regex = try! NSRegularExpression(pattern: #"(?<![\w.])(?:\w+\.)?tenant_id = ('\d+'::bigint|\$(\d+)|\w+\.tenant_id)\b"#)
+        let regex = try! NSRegularExpression(pattern: #"(?<![\w.])(?:\w+\.)?tenant_id = ('\d+'::bigint|\$(\d+)|(?:\w+|"[^"]+")\.tenant_id)\b"#)
         let text = condition as NSString
         for match in regex.matches(in: condition, range: NSRange(location: 0, length: text.length)) {
             let parameter = match.range(at: 2)
