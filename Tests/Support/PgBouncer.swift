@@ -12,12 +12,14 @@ public final class PgBouncer: @unchecked Sendable {
         public var description: String
     }
 
-    /// Starts one in `mode` (PgBouncer's pool_mode) before the server of `server`.
-    public init(mode: String, server: ConnectionConfiguration) throws {
+    /// Starts one in `mode` (PgBouncer's pool_mode) before the server of
+    /// `server`, with `poolSize` server sessions per database and user.
+    public init(mode: String, server: ConnectionConfiguration, poolSize: Int = 60) throws {
         guard let serverPort = URLComponents(string: server.conninfo ?? "")?.port else {
             throw NotStarted(description: "DATABASE_URL names no port on 127.0.0.1: run the tests with scripts/with-postgres")
         }
-        let (status, output) = Self.script(["start", mode, "\(serverPort)"])
+        let (status, output) = ProjectScript.run(
+            "pgbouncer", ["start", mode, "\(serverPort)"], environment: ["PGBOUNCER_POOL_SIZE": "\(poolSize)"])
         let words = output.split(separator: " ").map(String.init)
         guard status == 0, words.count == 2, let port = Int(words[0]) else {
             throw NotStarted(description: "scripts/pgbouncer start failed (install PgBouncer: apt-get install -y pgbouncer): \(output)")
@@ -41,25 +43,6 @@ public final class PgBouncer: @unchecked Sendable {
         components.port = port
         routed.conninfo = components.string!
         return routed
-    }
-
-    /// The clients and server connections PgBouncer has for `database`
-    /// (`SHOW POOLS` on its admin console, through psql: the console speaks
-    /// only the simple protocol and takes none of a session's settings).
-    public func pools(database: String) throws -> (clients: Int, servers: Int) {
-        let (status, output) = ProjectScript.run(
-            URL(fileURLWithPath: "/usr/bin/psql"),
-            ["-h", "127.0.0.1", "-p", "\(port)", "-U", "tally", "-d", "pgbouncer", "-AtF", ",", "-c", "SHOW POOLS"])
-        guard status == 0 else { throw NotStarted(description: "SHOW POOLS failed: \(output)") }
-        var clients = 0, servers = 0
-        // database,user,cl_active,cl_waiting,cl_cancel_req,sv_active,sv_idle,sv_used,...
-        for line in output.split(separator: "\n") {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
-            guard line.hasPrefix(database + ","), fields.count > 7 else { continue }
-            clients += fields[2] + fields[3]
-            servers += fields[5] + fields[6] + fields[7]
-        }
-        return (clients, servers)
     }
 
     private static func script(_ arguments: [String]) -> (Int32, String) {

@@ -72,11 +72,14 @@ struct FailoverTests {
             let failedOver = ContinuousClock.now
 
             let connection = try await Connection.connect(fixture.configuration)
-            #expect(try await connection.query("SELECT pg_is_in_recovery() AS r")[0].decode("r", as: Bool.self) == false)
-            // Reconnected: both workers heartbeat on the new primary and the scheduler has a session there.
+            let promoted = try await connection.query("SELECT pg_is_in_recovery() AS r, now()::text AS t")[0]
+            #expect(try promoted.decode("r", as: Bool.self) == false)
+            let promotedAt = try promoted.decode("t", as: String.self)
+            // Reconnected: both workers heartbeat on the new primary after its promotion (a heartbeat
+            // comes every lease / 3, so this is an upper bound) and the scheduler has a session there.
             #expect(try await TestDatabase.waitUntil(timeout: .seconds(30)) {
                 let workersBack = try await Fixtures.count("""
-                    SELECT count(*)::int AS n FROM workers WHERE heartbeat_at > now() - interval '1 second' AND NOT stopping
+                    SELECT count(*)::int AS n FROM workers WHERE heartbeat_at > \(promotedAt)::timestamptz AND NOT stopping
                     """, on: connection)
                 let schedulerBack = try await Fixtures.count("""
                     SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tally scheduler'
@@ -105,16 +108,17 @@ struct FailoverTests {
             scheduler.signal(SIGTERM)
             #expect(await scheduler.waitForExit(timeout: .seconds(10)) == 0)
             await workers.stopAll()
-            let acknowledgedTwice = Self.jobsAcknowledgedTwice(workers.map(\.log))
+            let (acknowledged, acknowledgedTwice) = Self.acknowledgedEnds(workers.map(\.log))
+            #expect(acknowledged >= jobs, "every job's final end is in the workers' logs (\(acknowledged) read)")
             print("fail-over (synchronous: \(synchronous)): \(acknowledgedTwice) acknowledged job ends were lost and the jobs ran again")
             return Outcome(acknowledgedTwice: acknowledgedTwice)
         }
     }
 
-    /// Jobs whose final end (succeeded, failed, skipped, held, cancelled) a
-    /// worker saw written more than once (`job end written`, JSON logs). A
+    /// Final ends (succeeded, failed, skipped, held, cancelled) workers saw
+    /// written, and the jobs whose final end a worker saw written more than once (`job end written`, JSON logs). A
     /// retry, a deferral or a hand-back runs the job again by design.
-    static func jobsAcknowledgedTwice(_ logs: [String]) -> Int {
+    static func acknowledgedEnds(_ logs: [String]) -> (ends: Int, jobsTwice: Int) {
         let finalEnds: Set<String> = ["succeeded", "failed", "skipped", "held", "cancelled"]
         var seen: [String: Int] = [:]
         for line in logs.flatMap({ $0.split(separator: "\n") }) where line.contains("\"job end written\"") {
@@ -124,7 +128,7 @@ struct FailoverTests {
             else { continue }
             seen["\(tenant)/\(job)", default: 0] += 1
         }
-        return seen.values.filter { $0 > 1 }.count
+        return (seen.values.reduce(0, +), seen.values.filter { $0 > 1 }.count)
     }
 
     /// A dashboard login on `target_session_attrs=prefer-standby` reads the standby while it is one.

@@ -43,7 +43,8 @@ public struct SessionCheckedService: Service {
             try await cancelWhenGracefulShutdown {
                 try await SessionRequirement.awaitVerified(configuration, logger: logger)
             }
-        } catch is CancellationError {
+        } catch where Task.isCancelled || error is CancellationError {
+            // Shut down while waiting (a cancelled statement may say 57014 rather than throw CancellationError).
             return
         }
         try await service.run()
