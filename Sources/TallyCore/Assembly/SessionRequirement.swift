@@ -1,6 +1,7 @@
 public import Logging
 public import Postgres
 public import ServiceLifecycle
+import TallyQueue
 
 /// Workers and schedulers refuse to run behind a pooler that does not keep
 /// their server session (`SessionPinning`); they wait for a database that is
@@ -18,7 +19,7 @@ public enum SessionRequirement {
                 if failures == 1 || failures % 10 == 0 {
                     logger.warning("the database does not answer yet; retrying", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: .milliseconds(min(5_000, 250 * failures)))
+                try await Task.sleep(for: Worker.backoff(failures))
             }
         }
     }
