@@ -32,12 +32,14 @@ extension Worker {
 
     /// Writes jobs' ends (and frees the slot when `slot` is given), reliably.
     private func write(_ ended: [EndedJob], releasing slot: Int?, tenantID: Int64) async {
-        let written = await reliably("finish jobs") { connection -> Set<JobKey> in
-            if ended.isEmpty, let slot {
-                try await JobQueue.releaseSlot(tenantID: tenantID, slot: slot, worker: self.id, on: connection)
-                return []
+        let written = await queueStatements.withPermit {
+            await reliably("finish jobs") { connection -> Set<JobKey> in
+                if ended.isEmpty, let slot {
+                    try await JobQueue.releaseSlot(tenantID: tenantID, slot: slot, worker: self.id, on: connection)
+                    return []
+                }
+                return try await JobQueue.finish(ended, worker: self.id, releasing: slot, on: connection)
             }
-            return try await JobQueue.finish(ended, worker: self.id, releasing: slot, on: connection)
         }
         guard let written else { return }
         for one in ended {

@@ -23,6 +23,7 @@ public final class Worker: Service, Sendable {
     let lifecycle = NIOLockedValueBox(Lifecycle())
     let inFlight = InFlightJobs()
     let held = HeldBatches()
+    let queueStatements: StatementGate
 
     struct Lifecycle {
         var stopping = false
@@ -38,6 +39,7 @@ public final class Worker: Service, Sendable {
         self.registry = registry
         self.configuration = configuration
         self.metrics = metrics
+        self.queueStatements = StatementGate(limit: configuration.queueStatementConcurrency)
         var logger = logger
         logger[metadataKey: "worker"] = "\(id)"
         self.logger = logger
@@ -111,10 +113,12 @@ public final class Worker: Service, Sendable {
             let claim: Claim
             do {
                 let started = ContinuousClock.now
-                claim = try await pool.withConnection { connection in
-                    try await JobQueue.claim(
-                        worker: id, task: task, batchSize: configuration.batchSize, lease: configuration.lease,
-                        kinds: kinds, kindsDecideTenant: configuration.kinds != nil, on: connection)
+                claim = try await queueStatements.withPermit {
+                    try await pool.withConnection { connection in
+                        try await JobQueue.claim(
+                            worker: id, task: task, batchSize: configuration.batchSize, lease: configuration.lease,
+                            kinds: kinds, kindsDecideTenant: configuration.kinds != nil, on: connection)
+                    }
                 }
                 metrics.claimDuration(ContinuousClock.now - started)
                 failures = 0

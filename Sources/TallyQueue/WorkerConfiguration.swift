@@ -4,6 +4,9 @@ public struct WorkerConfiguration: Sendable {
     public var concurrency = 4
     /// Jobs of one tenant claimed together (the sync reads their Autotask data together).
     public var batchSize = 10
+    /// Claims and end writes this process sends at the same time; the
+    /// others wait their turn in the process (`StatementGate`).
+    public var queueStatementConcurrency = 1
     /// How long a claim holds without renewal; renewed every third of it.
     public var lease: Duration = .seconds(30)
     /// Idle tasks claim at least this often, in case a notification was lost.

@@ -36,6 +36,11 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Jobs of one tenant claimed together (a sync batch shares its Autotask reads).")
     var batchSize = 50
 
+    @Option(
+        name: .customLong("queue-statements"),
+        help: "Claims and end writes this process sends to PostgreSQL at once; more costs the database CPU in lock contention (default 1).")
+    var queueStatements = 1
+
     @Option(name: .customLong("lease-seconds"), help: "A claim's lease; a killed worker's jobs run again after it.")
     var leaseSeconds = 30.0
 
@@ -76,6 +81,7 @@ struct WorkerCommand: AsyncParsableCommand {
         _ = try LogSettings.fromEnvironment()
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard (1...500).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 500") }
+        guard (1...256).contains(queueStatements) else { throw ValidationError("--queue-statements must be between 1 and 256") }
         if let databaseConnections, !(1...1000).contains(databaseConnections) {
             throw ValidationError("--database-connections must be between 1 and 1000")
         }
@@ -113,6 +119,7 @@ struct WorkerCommand: AsyncParsableCommand {
             var settings = TallyWorker.Settings(database: database)
             settings.queue.concurrency = concurrency
             settings.queue.batchSize = batchSize
+            settings.queue.queueStatementConcurrency = queueStatements
             settings.queue.lease = .milliseconds(Int64(leaseSeconds * 1000))
             settings.queue.pollInterval = .milliseconds(Int64(pollSeconds * 1000))
             settings.queue.shutdownGrace = .milliseconds(Int64(graceSeconds * 1000))

@@ -18,6 +18,8 @@ struct QueueBenchmark {
         var concurrency = 8
         /// `tally worker --batch-size`'s default, so the benchmark measures the worker as shipped.
         var batch = 50
+        /// `tally worker --queue-statements`; the default is the worker's own.
+        var queueStatements: Int?
     }
 
     let options: Options
@@ -35,7 +37,8 @@ struct QueueBenchmark {
         let tenantIDs = try await db.query("SELECT tenant_id FROM tenants ORDER BY tenant_id").map { try $0.decode("tenant_id", as: Int64.self) }
         let connections = options.workers * options.concurrency
         print("queue benchmark: \(options.jobs) no-op jobs, \(options.tenants) tenants (cap 3 each), "
-              + "\(options.workers) workers × \(options.concurrency) tasks = \(connections) connections, batch \(options.batch)")
+              + "\(options.workers) workers × \(options.concurrency) tasks = \(connections) connections, batch \(options.batch)"
+              + (options.queueStatements.map { ", \($0) queue statements at once per worker" } ?? ""))
 
         let enqueueRate = try await enqueue(tenantIDs, prefix: "tally", on: db)
         print(String(format: "enqueue (bulk, 5,000 per statement): %.0f jobs/s", enqueueRate))
@@ -95,7 +98,8 @@ struct QueueBenchmark {
     func drainWithWorkers(statements: StatementStatistics, on db: Connection) async throws -> Double {
         try await statements.reset(on: db)
         let workers = try (0..<options.workers).map { _ in
-            try launch("tally", ["worker", "--concurrency", "\(options.concurrency)", "--batch-size", "\(options.batch)"])
+            try launch("tally", ["worker", "--concurrency", "\(options.concurrency)", "--batch-size", "\(options.batch)"]
+                       + (options.queueStatements.map { ["--queue-statements", "\($0)"] } ?? []))
         }
         defer {
             for worker in workers { kill(worker.processIdentifier, SIGTERM) }

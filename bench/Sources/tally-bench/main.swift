@@ -90,7 +90,7 @@ if arguments.first == "chaos" {
     }
 }
 let usage = """
-    usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N]
+    usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N] [--queue-statements N]
            tally-bench scheduler [--tenants N] [--organizations N]
            tally-bench dashboard [--tenants N] [--organizations N] [--repeat N]
            tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]
@@ -117,7 +117,7 @@ while index < arguments.count {
     index += 2
 }
 let known = switch benchmark {
-case "queue": ["--jobs", "--tenants", "--workers", "--concurrency", "--batch"]
+case "queue": ["--jobs", "--tenants", "--workers", "--concurrency", "--batch", "--queue-statements"]
 case "dashboard": ["--tenants", "--organizations", "--repeat"]
 default: ["--tenants", "--organizations"]
 }
@@ -133,6 +133,7 @@ do {
         queue.workers = options["--workers"] ?? queue.workers
         queue.concurrency = options["--concurrency"] ?? queue.concurrency
         queue.batch = options["--batch"] ?? queue.batch
+        queue.queueStatements = options["--queue-statements"]
         try await QueueBenchmark(options: queue).run()
     } else if benchmark == "dashboard" {
         var dashboard = DashboardBenchmark.Options()
