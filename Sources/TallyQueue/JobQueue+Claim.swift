@@ -98,7 +98,7 @@ extension JobQueue {
                                 -- Ordered so that it reads the queued-jobs index: the
                                 -- count costs its limit, not the tenant's backlog.
                                 SELECT 1 FROM jobs r
-                                WHERE r.tenant_id = c.tenant_id AND r.state = 'queued' AND r.run_at <= now()
+                                WHERE r.tenant_id = c.tenant_id AND r.state = 'queued' AND isfinite(r.run_at) AND r.run_at <= now()
                                 ORDER BY r.tenant_id, r.run_at
                                 LIMIT \(unescaped: batchSize) * c.concurrency_cap) AS ready)::numeric
                            / greatest(1, (SELECT count(*) FROM queue_slots f
@@ -107,8 +107,10 @@ extension JobQueue {
                 FROM candidate c
             ),
             picked AS (
-                -- One tenant, read in index order: the batch costs its size,
-                -- not the length of the tenant's backlog. Only the share is
+                -- One tenant, read in index order (jobs_queued_by_tenant: sql/021
+                -- keeps the planner from reading the tenant's whole backlog
+                -- from jobs_queued_run_at and sorting it): the batch costs its
+                -- size, not the length of the backlog. Only the share is
                 -- locked: a claim of another slot of the tenant takes the next.
                 SELECT j.tenant_id, j.job_id, j.priority, j.run_at, j.run_id, j.deferred_reason, j.run_alone
                 FROM jobs j
@@ -156,7 +158,7 @@ extension JobQueue {
             ),
             rest AS (
                 SELECT (SELECT r.run_at FROM jobs r
-                        WHERE r.tenant_id = c.tenant_id AND r.state = 'queued'
+                        WHERE r.tenant_id = c.tenant_id AND r.state = 'queued' AND isfinite(r.run_at)
                           AND r.job_id NOT IN (SELECT job_id FROM batch)
                         ORDER BY r.tenant_id, r.run_at LIMIT 1) AS ready_at,
                        (SELECT r.priority FROM jobs r
