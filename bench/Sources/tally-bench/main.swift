@@ -33,6 +33,7 @@ if arguments.first == "e2e" {
         case "--workers": options.workers = Int(value) ?? options.workers
         case "--concurrency": options.concurrency = Int(value) ?? options.concurrency
         case "--batch": options.batch = Int(value) ?? options.batch
+        case "--queue-statements": options.queueStatements = Int(value)
         case "--latencies": options.latencies = value.split(separator: ",").compactMap { Int($0) }
         default:
             FileHandle.standardError.write(Data("tally-bench: unknown option \(arguments[index])\n".utf8))
@@ -93,7 +94,7 @@ let usage = """
     usage: tally-bench queue [--jobs N] [--tenants N] [--workers N] [--concurrency N] [--batch N] [--queue-statements N]
            tally-bench scheduler [--tenants N] [--organizations N]
            tally-bench dashboard [--tenants N] [--organizations N] [--repeat N]
-           tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--latencies 0,150]
+           tally-bench e2e [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--batch N] [--queue-statements N] [--latencies 0,150]
            tally-bench chaos [--scenarios 1,2,…,8] [--soak-minutes 60] [--soak-concurrency 200] [--sample-seconds 15] [--concurrency 16]
            tally-bench refresh [--tenants N] [--organizations N] [--workers N] [--concurrency N] [--rounds 1|2|3]
            tally-bench worker [--concurrency N] [--batch-size N] [--lease-seconds S] [--retry-base-seconds S] [--poll-seconds S]
