@@ -27,7 +27,7 @@ struct QueueFairnessTests {
         SELECT coalesce(
                    bool_or(query LIKE 'LISTEN %')
                    AND bool_and(state = 'idle')
-                   AND bool_or(query LIKE 'WITH candidate AS%'
+                   AND bool_or(query LIKE '%candidate AS (%'
                                AND state_change > (SELECT coalesce(max(finished_at), '-infinity') FROM jobs))
                    AND max(state_change) < clock_timestamp() - interval '50 milliseconds',
                    false)::int AS n
