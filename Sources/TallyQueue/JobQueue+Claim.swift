@@ -21,7 +21,8 @@ extension JobQueue {
     /// kinds, so that tenants with only other kinds ready are passed over;
     /// a worker that runs every kind it knows passes false (cheaper; a
     /// tenant whose only ready jobs are of kinds unknown to this build is
-    /// then tried and found empty).
+    /// then tried and found empty). Run it in a transaction of its own: it
+    /// turns `synchronous_commit` off for the transaction it is in.
     public static func claim(
         worker: UUID, task: Int, batchSize: Int, lease: Duration, kinds: [String], kindsDecideTenant: Bool = false,
         on connection: Connection
