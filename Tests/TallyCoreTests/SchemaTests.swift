@@ -103,6 +103,36 @@ struct SchemaTests {
         }
     }
 
+    /// sql/023 rewrote the kind check for speed; it must accept exactly the
+    /// kinds the first one did: a lowercase letter, then up to 62 lowercase
+    /// letters, digits or underscores.
+    @Test func jobKindCheckKeepsTheFirstRule() async throws {
+        let rule = /^[a-z][a-z0-9_]{0,62}$/
+        var kinds = ["a", "sync", "huntress_refresh", "a" + String(repeating: "b", count: 62), "a" + String(repeating: "b", count: 63),
+                     "", "Sync", "1sync", "_sync", "sync-now", "sync now", "synç", "sync\n", String(repeating: "z9_", count: 21)]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcz09_AZ-é ")
+        for _ in 0..<40 {
+            let length = Int.random(in: 0...66, using: &generator)
+            kinds.append(String((0..<length).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        try await Fixtures.withMigratedDatabase { _, connection in
+            try await connection.executeScript(Self.seed, name: "seed")
+            for (number, kind) in kinds.enumerated() {
+                let accepted: Bool
+                do {
+                    try await connection.execute(
+                        "INSERT INTO jobs (tenant_id, kind, unique_key) VALUES (1, \(kind), \("kind-\(number)"))", name: "job of a kind")
+                    accepted = true
+                } catch let error as PostgresError {
+                    #expect(error.constraint == "jobs_kind_check", "\(error)")
+                    accepted = false
+                }
+                #expect(accepted == (kind.wholeMatch(of: rule) != nil), "kind \(kind.debugDescription)")
+            }
+        }
+    }
+
     @Test func acceptsAWellFormedTenant() async throws {
         try await Fixtures.withMigratedDatabase { _, connection in
             try await connection.executeScript(Self.seed, name: "seed")
