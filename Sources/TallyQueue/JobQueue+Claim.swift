@@ -149,24 +149,20 @@ extension JobQueue {
                 FROM candidate c, unflushed
                 WHERE s.tenant_id = c.tenant_id AND s.slot = c.slot AND EXISTS (SELECT 1 FROM batch)
             ),
-            counts_locked AS (
-                -- The claim counts its batch out of queued_job_counts itself
-                -- (sql/008: the row trigger passes claims over): a row per
-                -- run, locked in run order.
-                SELECT q.tenant_id, q.run_id FROM queued_job_counts q
-                WHERE q.tenant_id = (SELECT tenant_id FROM candidate)
-                  AND q.run_id IN (SELECT coalesce(p.run_id, 0) FROM batch p)
-                ORDER BY q.run_id
-                FOR UPDATE
-            ),
             uncounted AS (
-                UPDATE queued_job_counts q
-                SET queued = q.queued - p.jobs, deferred = q.deferred - p.deferred
-                FROM counts_locked l,
+                -- The claim counts its batch out of queued_job_counts itself
+                -- (sql/008: the row trigger passes claims over), in its own
+                -- slot's rows (sql/024): no other claim writes them, so claims
+                -- of one tenant never wait for each other here.
+                INSERT INTO queued_job_counts AS q (tenant_id, run_id, slot, queued, deferred)
+                SELECT c.tenant_id, p.run_id, c.slot, -p.jobs, -p.deferred
+                FROM candidate c,
                      (SELECT coalesce(run_id, 0) AS run_id, count(*)::int AS jobs,
                              count(*) FILTER (WHERE deferred_reason IS NOT NULL)::int AS deferred
                       FROM batch GROUP BY 1) AS p
-                WHERE q.tenant_id = l.tenant_id AND q.run_id = l.run_id AND p.run_id = l.run_id
+                ORDER BY p.run_id
+                ON CONFLICT (tenant_id, run_id, slot) DO UPDATE
+                SET queued = q.queued + excluded.queued, deferred = q.deferred + excluded.deferred
             ),
             rest AS (
                 SELECT (SELECT r.run_at FROM jobs r

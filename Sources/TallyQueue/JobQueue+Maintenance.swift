@@ -135,8 +135,10 @@ extension JobQueue {
             """, name: "prune finished jobs")
     }
 
-    /// Deletes the queued-job counts (sql/008) of runs with nothing queued left.
+    /// Folds the claims' rows of the queued-job counts into their runs' rows
+    /// (sql/024), then deletes the counts (sql/008) of runs with nothing queued left.
     public static func pruneEmptiedCounts(on connection: Connection) async throws {
+        try await connection.execute("SELECT tally_fold_claimed_counts()", name: "fold claimed counts")
         try await connection.execute("DELETE FROM queued_job_counts WHERE queued = 0 AND deferred = 0", name: "prune emptied counts")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Postgres
 import TallyCore
 import TallyQueue
@@ -16,6 +17,13 @@ extension Fixtures {
             FROM tally_queued_count_mismatches()
             """).map { try $0.decode("mismatch") }
     }
+}
+
+/// A counter tasks of a test share.
+final class ManagedAtomicCounter: Sendable {
+    private let count = NIOLockedValueBox(0)
+    func increment() { count.withLockedValue { $0 += 1 } }
+    var value: Int { count.withLockedValue { $0 } }
 }
 
 @Suite("Queued job counts: kept exact by every way jobs change", .serialized)
@@ -38,6 +46,60 @@ struct QueuedJobCountsTests {
                 .map { try $0.decode("QUERY PLAN", as: String.self) }.joined(separator: "\n")
             #expect(plan.contains("queued_job_counts"), "\(plan)")
             #expect(!plan.contains("state = 'queued'") && !plan.contains("jobs_queued"), "\(plan)")
+        }
+    }
+
+    /// Claims write their own slot's rows while maintenance folds them into
+    /// the runs' rows (sql/024): however the two interleave, no count is lost
+    /// or taken twice, and once the claims stop a fold leaves no slot's row.
+    @Test func foldingWhileClaimsRunKeepsTheCountsExact() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenants = try await Fixtures.addTenants(caps: [3, 3], on: db)
+            let run = try await db.query("INSERT INTO runs (tenant_id, trigger) VALUES (\(tenants[0]), 'sync_now') RETURNING run_id")[0]
+                .decode("run_id", as: Int64.self)
+            for tenant in tenants {
+                try await db.execute("""
+                    INSERT INTO jobs (tenant_id, kind, unique_key, run_id)
+                    SELECT \(tenant), 'noop', 'fold-' || n, CASE WHEN n % 2 = 0 AND \(tenant) = \(tenants[0]) THEN \(run)::bigint END
+                    FROM generate_series(1, 240) AS n
+                    """)
+            }
+            let claimers = 5
+            let folds = ManagedAtomicCounter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<claimers {
+                    group.addTask {
+                        let connection = try await Connection.connect(configuration)
+                        let worker = UUID()
+                        while true {
+                            let claim = try await JobQueue.claim(
+                                worker: worker, task: task, batchSize: 4, lease: .seconds(30), kinds: ["noop"], on: connection)
+                            guard let first = claim.jobs.first else {
+                                if claim.foundCandidate { continue }
+                                break
+                            }
+                            // Every third batch goes back to the queue (a requeue through the trigger's row).
+                            let end: JobEnd = first.jobID % 3 == 0 ? .retry(after: .zero, error: "again") : .finished(.succeeded, message: nil)
+                            try await JobQueue.finish(
+                                claim.jobs.map { EndedJob($0, first.attempts > 1 ? .finished(.succeeded, message: nil) : end) },
+                                worker: worker, releasing: first.slot, on: connection)
+                        }
+                    }
+                }
+                group.addTask {
+                    let connection = try await Connection.connect(configuration)
+                    while try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state IN ('queued', 'running')", on: connection) > 0 {
+                        try await JobQueue.pruneEmptiedCounts(on: connection)
+                        folds.increment()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(folds.value > 1, "maintenance folded while claims ran")
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state <> 'succeeded'", on: db) == 0)
+            #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+            try await JobQueue.pruneEmptiedCounts(on: db)
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM queued_job_counts", on: db) == 0)
         }
     }
 
@@ -66,6 +128,11 @@ struct QueuedJobCountsTests {
             let claim = try await JobQueue.claim(worker: worker, task: 1, batchSize: 5, lease: .seconds(30), kinds: ["noop"], on: db)
             #expect(claim.jobs.count == 5)
             #expect(try await Fixtures.queuedCountMismatches(on: db) == [])
+            // The claim counted its batch in its own slot's rows (sql/024), not in the rows the triggers keep.
+            let claimed = try await db.query("""
+                SELECT slot, sum(queued)::int AS queued FROM queued_job_counts WHERE slot > 0 GROUP BY slot
+                """).map { [try $0.decode("slot", as: Int.self), try $0.decode("queued", as: Int.self)] }
+            #expect(claimed == [[claim.jobs[0].slot, -5]])
             let ends: [JobEnd] = [
                 .finished(.succeeded, message: nil), .retry(after: .seconds(60), error: "flaky"),
                 .deferred(until: Date() + 600, reason: "budget spent"), .finished(.failed, message: "broken"),

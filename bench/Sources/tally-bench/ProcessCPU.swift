@@ -13,7 +13,7 @@ struct ProcessCPU {
         }
 
         var summary: String {
-            String(format: "CPU s: benchmark+simulator %.1f, workers %.1f, PostgreSQL %.1f", benchmark, workers, postgres)
+            String(format: "CPU s: benchmark+simulator %.2f, workers %.2f, PostgreSQL %.2f", benchmark, workers, postgres)
         }
     }
 
