@@ -43,24 +43,21 @@ extension Worker {
         }
         guard let written else { return }
         for one in ended {
-            let metadata: Logger.Metadata = ["tenant": "\(one.job.tenantID)", "job": "\(one.job.jobID)"]
             guard written.contains(one.job.key) else {
-                logger.warning("lost the job before finishing it (its lease ran out); it will run again", metadata: metadata)
+                logger.warning("lost the job before finishing it (its lease ran out); it will run again",
+                               metadata: ["tenant": "\(one.job.tenantID)", "job": "\(one.job.jobID)"])
                 continue
             }
             // What the database acknowledged: the fail-over tests count a job acknowledged twice as one run again.
-            logger.debug("job end written", metadata: metadata.merging(
-                ["attempt": "\(one.job.attempts)", "end": "\(one.end.label)"], uniquingKeysWith: { _, new in new }))
+            logger.debug("job end written", metadata: [
+                "tenant": "\(one.job.tenantID)", "job": "\(one.job.jobID)", "attempt": "\(one.job.attempts)", "end": "\(one.end.label)",
+            ])
         }
     }
 
     /// Runs one job's handler and says how the job ends, with the handler's report.
     func execute(_ job: ClaimedJob, batch: [ClaimedJob], memo: BatchMemo) async -> (JobEnd, report: String?) {
-        var jobLogger = logger
-        jobLogger[metadataKey: "tenant"] = "\(job.tenantID)"
-        jobLogger[metadataKey: "job"] = "\(job.jobID)"
-        if let runID = job.runID { jobLogger[metadataKey: "run"] = "\(runID)" }
-        jobLogger[metadataKey: "kind"] = "\(job.kind)"
+        let jobLogger = logger.naming(job)
         guard let handler = registry.handler(for: job.kind) else {
             return (.finished(.failed, message: "this worker has no handler for job kind \(job.kind)"), nil)
         }
@@ -136,5 +133,20 @@ extension Worker {
                 try? await Task.sleep(for: Self.backoff(failures))
             }
         }
+    }
+}
+
+extension Logger {
+    /// This logger with the job's tenant, job, run and kind in its metadata,
+    /// set at once: a log handler may redo its work (render the metadata) on every change.
+    func naming(_ job: ClaimedJob) -> Logger {
+        var metadata = handler.metadata
+        metadata["tenant"] = "\(job.tenantID)"
+        metadata["job"] = "\(job.jobID)"
+        if let runID = job.runID { metadata["run"] = "\(runID)" }
+        metadata["kind"] = "\(job.kind)"
+        var named = self
+        named.handler.metadata = metadata
+        return named
     }
 }
