@@ -5,29 +5,56 @@ import Postgres
 extension Worker {
     /// Runs a claimed batch of one tenant's jobs one after another, writes
     /// their ends (`BatchEnds`), then frees the slot with the last write.
+    /// The jobs run in one task (a task a job cost the worker more than a
+    /// no-op job's whole run); a cancel ends that task, and the jobs after
+    /// the cancelled one go on in a new task.
     func work(_ batch: [ClaimedJob]) async {
         guard let first = batch.first else { return }
         let memo = BatchMemo()
         let ends = BatchEnds(delay: configuration.finishDelay) { ended, releasingSlot in
             await self.write(ended, releasing: releasingSlot ? first.slot : nil, tenantID: first.tenantID)
         }
-        for (index, job) in batch.enumerated() {
+        var next = 0
+        while next < batch.count {
+            let runner = BatchRunner()
+            inFlight.add(runner)
+            let start = next
+            let task = Task { await self.run(batch, from: start, memo: memo, ends: ends, runner: runner) }
+            runner.attach(task)
+            next = await task.value
+            inFlight.remove(runner)
+        }
+        await ends.flush(releasingSlot: true)
+    }
+
+    /// Runs the batch's jobs from `start` on, in the current task, until the
+    /// task is cancelled; answers the index of the first job not run.
+    private func run(_ batch: [ClaimedJob], from start: Int, memo: BatchMemo, ends: BatchEnds, runner: BatchRunner) async -> Int {
+        for index in start..<batch.count {
+            let job = batch[index]
             if isStopping {
                 for unstarted in batch[index...] {
                     await ends.add(EndedJob(unstarted, .handedBack), ranFor: .zero)
                     metrics.ended(unstarted.kind, .handedBack)
                 }
-                break
+                return batch.count
             }
             let startedAt = Date()
             let started = ContinuousClock.now
-            let (end, report) = inFlight.isCancelRequested(job.key)
-                ? (.finished(.cancelled, message: "cancelled by an operator"), nil)
-                : await execute(job, batch: batch, memo: memo)
+            let end: JobEnd, report: String?
+            if inFlight.isCancelRequested(job.key) {
+                (end, report) = (.finished(.cancelled, message: "cancelled by an operator"), nil)
+            } else {
+                let flag = CancellationFlag()
+                guard runner.begin(job.key, flag: flag) else { return index }
+                (end, report) = await execute(job, batch: batch, memo: memo, flag: flag)
+                runner.end()
+            }
+            inFlight.ended(job.key)
             metrics.ended(job.kind, end)
             await ends.add(EndedJob(job, end, report: report, startedAt: startedAt), ranFor: ContinuousClock.now - started)
         }
-        await ends.flush(releasingSlot: true)
+        return batch.count
     }
 
     /// Writes jobs' ends (and frees the slot when `slot` is given), reliably.
@@ -56,22 +83,21 @@ extension Worker {
     }
 
     /// Runs one job's handler and says how the job ends, with the handler's report.
-    func execute(_ job: ClaimedJob, batch: [ClaimedJob], memo: BatchMemo) async -> (JobEnd, report: String?) {
+    func execute(_ job: ClaimedJob, batch: [ClaimedJob], memo: BatchMemo, flag: CancellationFlag) async -> (JobEnd, report: String?) {
         let jobLogger = logger.naming(job)
         guard let handler = registry.handler(for: job.kind) else {
             return (.finished(.failed, message: "this worker has no handler for job kind \(job.kind)"), nil)
         }
-        let flag = CancellationFlag()
         let report = ReportBox()
         let context = JobContext(
             job: job, batch: batch, memo: memo, workerID: id, database: pool, logger: jobLogger, cancellation: flag,
             reportBox: report)
-        let task = Task {
-            try await JobLogContext.$metadata.withValue(jobLogger.handler.metadata) { try await handler(job, context) }
+        let result: Result<JobOutcome, any Error>
+        do {
+            result = .success(try await JobLogContext.$metadata.withValue(jobLogger.handler.metadata) { try await handler(job, context) })
+        } catch {
+            result = .failure(error)
         }
-        inFlight.add(job.key, flag: flag, task: task)
-        let result = await task.result
-        inFlight.remove(job.key)
         switch result {
         case .success(.succeeded):
             return (.finished(.succeeded, message: nil), report.value)

@@ -105,6 +105,39 @@ struct QueueLifecycleTests {
         }
     }
 
+    /// A batch's jobs run in one task; an operator's cancel ends that task,
+    /// and the jobs after the cancelled one run on in a new one. Each of them
+    /// waits a little, checking for cancellation, so that one run in the
+    /// cancelled task would end cancelled too.
+    @Test func aCancelEndsOnlyTheRunningJobOfABatch() async throws {
+        try await Fixtures.withMigratedDatabase { configuration, db in
+            let tenant = try await Fixtures.addTenants(caps: [1], on: db)[0]
+            var ids: [String: Int64] = [:]
+            for (key, sleep) in [("first", 60_000), ("second", 50), ("third", 50)] {
+                let enqueued = try await JobQueue.enqueue(
+                    try NewJob.of(NoopKind.self, tenantID: tenant, uniqueKey: key,
+                                  arguments: .init(sleepMilliseconds: sleep, record: true)), on: db)
+                guard case .enqueued(let id) = enqueued else { throw Failure("not enqueued: \(enqueued)") }
+                ids[key] = id
+            }
+            let worker = try WorkerProcess(configuration, arguments: ["--lease-seconds", "30"])
+            #expect(try await Fixtures.waitFor("SELECT count(*)::int AS n FROM noop_runs", toBe: 1, on: db))
+            #expect(try await Fixtures.count("SELECT count(*)::int AS n FROM jobs WHERE state = 'running'", on: db) == 3,
+                    "one batch of three")
+            #expect(try await JobQueue.cancel(tenantID: tenant, jobID: ids["first"]!, on: db) == .requested)
+            #expect(try await Fixtures.waitFor(
+                "SELECT count(*)::int AS n FROM jobs WHERE state IN ('cancelled', 'succeeded')", toBe: 3, on: db,
+                timeout: .seconds(10)), "\(worker.log)")
+            #expect(try await state("first", on: db).state == "cancelled")
+            for key in ["second", "third"] {
+                let job = try await state(key, on: db)
+                #expect(job.state == "succeeded" && job.attempts == 1 && job.error == nil, "\(key): \(job)")
+            }
+            worker.signal(SIGTERM)
+            #expect(await worker.waitForExit() == 0)
+        }
+    }
+
     @Test func enqueueingAnExistingUniqueKeyIsANoOpThatSaysSo() async throws {
         try await Fixtures.withMigratedDatabase { _, db in
             let tenants = try await Fixtures.addTenants(caps: [3, 3], on: db)
