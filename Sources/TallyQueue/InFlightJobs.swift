@@ -79,13 +79,13 @@ final class BatchRunner: Sendable {
     }
 
     func cancel(ifRunningOneOf keys: Set<JobKey>) {
-        let task = state.withLockedValue { state -> Task<Int, Never>?? in
-            guard let job = state.job, keys.contains(job) else { return .none }
+        let task = state.withLockedValue { state -> Task<Int, Never>? in
+            guard let job = state.job, keys.contains(job) else { return nil }
             state.flag?.set()
             if state.task == nil { state.cancelPending = true }
-            return .some(state.task)
+            return state.task
         }
-        if let task = task.flatMap({ $0 }) { task.cancel() }
+        task?.cancel()
     }
 
     func cancelTask() {
